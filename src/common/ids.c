@@ -1,0 +1,99 @@
+#include "common/ids.h"
+
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/text.h"
+#include "payout/jwe.h"
+
+bool pay_random_bytes(void *buf, size_t n)
+{
+    return RAND_bytes(buf, (int)n) == 1;
+}
+
+bool pay_trace_id_new(char out[PAY_TRACE_ID_LEN + 1])
+{
+    uint8_t raw[PAY_TRACE_ID_LEN / 2];
+    if (!pay_random_bytes(raw, sizeof raw)) return false;
+    pay_hex_encode(raw, sizeof raw, out);
+    return true;
+}
+
+pay_err pay_uuid_v4(char out[PAY_UUID_BUF])
+{
+    uint8_t b[16];
+    if (!pay_random_bytes(b, sizeof b)) return PAY_ERR_INTERNAL;
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    char hex[33];
+    pay_hex_encode(b, sizeof b, hex);
+    snprintf(out, PAY_UUID_BUF, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
+             hex + 20);
+    return PAY_OK;
+}
+
+/* ULID state: the last (ms, random) issued, so ids within one ms increase. */
+static pthread_mutex_t ulid_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t last_ms;
+static uint8_t last_rand[10];
+
+static void increment(uint8_t r[10])
+{
+    for (int i = 9; i >= 0; i--)
+        if (++r[i] != 0) break;
+}
+
+bool pay_object_id_new(const char *prefix, int64_t unix_us, char *out, size_t cap)
+{
+    static const char crockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
+    size_t plen = strlen(prefix);
+    if (cap < plen + PAY_ULID_LEN + 1) return false;
+    uint64_t ms = unix_us > 0 ? (uint64_t)unix_us / 1000 : 0;
+    uint8_t bytes[16];
+
+    pthread_mutex_lock(&ulid_lock);
+    if (ms <= last_ms) {
+        ms = last_ms; /* clock went back or same ms: keep order */
+        increment(last_rand);
+    } else if (!pay_random_bytes(last_rand, sizeof last_rand)) {
+        pthread_mutex_unlock(&ulid_lock);
+        return false;
+    } else {
+        last_rand[0] &= 0x7f; /* leave room to increment within this ms */
+    }
+    last_ms = ms;
+    for (int i = 0; i < 6; i++) bytes[i] = (uint8_t)(ms >> (40 - 8 * i));
+    memcpy(bytes + 6, last_rand, 10);
+    pthread_mutex_unlock(&ulid_lock);
+
+    memcpy(out, prefix, plen);
+    /* 128 bits -> 26 chars: the first char carries the top 3 bits. */
+    for (int i = 0; i < PAY_ULID_LEN; i++) {
+        int bit = i == 0 ? 0 : 3 + (i - 1) * 5; /* start bit of this char */
+        int width = i == 0 ? 3 : 5;
+        unsigned v = 0;
+        for (int k = 0; k < width; k++) {
+            int b = bit + k;
+            v = v << 1 | (unsigned)(bytes[b / 8] >> (7 - b % 8) & 1);
+        }
+        out[plen + (size_t)i] = crockford[v];
+    }
+    out[plen + PAY_ULID_LEN] = 0;
+    return true;
+}
+
+bool pay_random_alnum(char *out, size_t n)
+{
+    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    size_t i = 0;
+    while (i < n) {
+        uint8_t b[32];
+        if (!pay_random_bytes(b, sizeof b)) return false;
+        for (size_t k = 0; k < sizeof b && i < n; k++)
+            if (b[k] < 248) out[i++] = alpha[b[k] % 62]; /* 248 = 4*62: no modulo bias */
+    }
+    out[n] = 0;
+    return true;
+}
