@@ -1,0 +1,328 @@
+/*
+ * payoutd's command line:
+ *   payoutd [--listen HOST:PORT] [--db FILE] [--log-level LEVEL] ...   serve
+ *   payoutd merchant create --db FILE [--json] [--mid MID] ...        issue keys
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/text.h"
+#include "core/merchants.h"
+#include "http/server.h"
+#include "store/store.h"
+
+#define DEMO_MID "demo"
+#define DEMO_TEST_FUNDING INT64_C(100000000) /* 100,000,000 KRW available in test */
+
+typedef struct options {
+    char host[256];
+    uint16_t port;
+    const char *db;
+    const char *ready_file;
+    unsigned threads;
+    bool demo;
+} options;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: payoutd [options]                 run the payout API server\n"
+            "       payoutd merchant create [options] create a merchant and print its keys\n"
+            "\n"
+            "server options:\n"
+            "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; port 0 = any)\n"
+            "  --db FILE            SQLite database file (default payoutd.db)\n"
+            "  --log-level LEVEL    debug | info | warn | error (default info)\n"
+            "  --threads N          HTTP worker threads (default 4)\n"
+            "  --ready-file FILE    write the bound port to FILE once listening\n"
+            "  --no-demo            do not create the demo merchant on an empty database\n"
+            "\n"
+            "merchant create options:\n"
+            "  --db FILE            database file (required)\n"
+            "  --mid MID            merchant id (default: generated)\n"
+            "  --no-contract        create the merchant without the payout contract\n"
+            "  --test-balance WON   initial test available balance (default 100000000)\n"
+            "  --json               print {\"mid\":..,\"test\":{..},\"live\":{..}} only\n"
+            "\n"
+            "example:\n"
+            "  payoutd --listen 127.0.0.1:8080 --db payoutd.db\n"
+            "  payoutd merchant create --db payoutd.db --json\n");
+}
+
+static bool parse_listen(const char *arg, options *o)
+{
+    const char *colon = strrchr(arg, ':');
+    if (!colon || colon == arg) return false;
+    size_t hlen = (size_t)(colon - arg);
+    if (arg[0] == '[' && hlen >= 2 && arg[hlen - 1] == ']') { /* [::1]:8080 */
+        arg++;
+        hlen -= 2;
+    }
+    if (hlen >= sizeof o->host) return false;
+    char *end;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (errno || *end || end == colon + 1 || port > 65535) return false;
+    memcpy(o->host, arg, hlen);
+    o->host[hlen] = 0;
+    o->port = (uint16_t)port;
+    return true;
+}
+
+static bool parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || end == s || v > max || s[0] == '-') return false;
+    *out = v;
+    return true;
+}
+
+static pay_store *open_store(const char *path, unsigned readers)
+{
+    char err[512];
+    pay_store_config cfg = {path, readers, 0};
+    pay_store *store = pay_store_sqlite_open(&cfg, err, sizeof err);
+    if (!store) fprintf(stderr, "payoutd: %s\n", err);
+    return store;
+}
+
+static void print_demo(const pay_merchant *m, const pay_issued_keys *k, const char *host,
+                       uint16_t port)
+{
+    printf("\n"
+           "payoutd created the demo merchant \"%s\" with the payout contract and\n"
+           "100,000,000 KRW available in test mode. Its keys are shown only this once:\n"
+           "\n"
+           "  test secret key    %s\n"
+           "  test client key    %s\n"
+           "  test security key  %s\n"
+           "  live secret key    %s\n"
+           "  live client key    %s\n"
+           "  live security key  %s\n"
+           "\n"
+           "Try it (GET needs no encryption):\n"
+           "  curl -s -u %s: http://%s:%u/v2/balances\n"
+           "\n"
+           "POST /v2/sellers and /v2/payouts take a JWE body sealed with the security key\n"
+           "(alg dir, enc A256GCM) and the header TossPayments-api-security-mode: ENCRYPTION.\n"
+           "\n",
+           m->mid, k->secret[PAY_ENV_TEST], k->client[PAY_ENV_TEST], k->security[PAY_ENV_TEST],
+           k->secret[PAY_ENV_LIVE], k->client[PAY_ENV_LIVE], k->security[PAY_ENV_LIVE],
+           k->secret[PAY_ENV_TEST], host, (unsigned)port);
+    fflush(stdout);
+}
+
+static pay_store_rc count_fn(pay_tx *tx, void *arg)
+{
+    return tx->ops->merchant_count(tx, arg);
+}
+
+static bool write_ready_file(const char *path, uint16_t port)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return false;
+    fprintf(f, "%u\n", (unsigned)port);
+    if (fclose(f) != 0) return false;
+    return rename(tmp, path) == 0;
+}
+
+static int serve(int argc, char **argv)
+{
+    options o = {.port = 8080, .db = "payoutd.db", .threads = 4, .demo = true};
+    pay_strlcpy(o.host, "127.0.0.1", sizeof o.host);
+    static const struct option longopts[] = {
+        {"listen", required_argument, NULL, 'l'}, {"db", required_argument, NULL, 'd'},
+        {"log-level", required_argument, NULL, 'L'}, {"threads", required_argument, NULL, 't'},
+        {"ready-file", required_argument, NULL, 'r'}, {"no-demo", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c;
+    unsigned long long v;
+    pay_log_level level;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            if (!parse_listen(optarg, &o)) {
+                fprintf(stderr, "payoutd: --listen wants HOST:PORT, got \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'd': o.db = optarg; break;
+        case 'L':
+            if (!pay_log_level_parse(optarg, &level)) {
+                fprintf(stderr, "payoutd: --log-level must be debug, info, warn or error\n");
+                return 2;
+            }
+            pay_log_set_level(level);
+            break;
+        case 't':
+            if (!parse_uint(optarg, 256, &v) || v == 0) {
+                fprintf(stderr, "payoutd: --threads must be 1..256\n");
+                return 2;
+            }
+            o.threads = (unsigned)v;
+            break;
+        case 'r': o.ready_file = optarg; break;
+        case 'n': o.demo = false; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "payoutd: unexpected argument \"%s\"\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+
+    /* Signals are taken synchronously by sigwait in this thread; every
+     * thread started below inherits the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    pay_store *store = open_store(o.db, o.threads + 1);
+    if (!store) return 1;
+    pay_core core = {store, &pay_clock_system};
+
+    int64_t merchants = 0;
+    pay_merchant demo;
+    pay_issued_keys keys;
+    bool created_demo = false;
+    if (o.demo && pay_store_read(store, count_fn, &merchants) == PAY_STORE_OK && merchants == 0) {
+        pay_merchant_spec spec = {DEMO_MID, true, DEMO_TEST_FUNDING};
+        pay_fault f;
+        if (!pay_merchant_create(&core, &spec, &demo, &keys, &f)) {
+            fprintf(stderr, "payoutd: cannot create the demo merchant: %s\n",
+                    pay_api_err_code(f.code));
+            pay_store_close(store);
+            return 1;
+        }
+        created_demo = true;
+    }
+
+    pay_server_config cfg;
+    pay_server_config_defaults(&cfg);
+    cfg.host = o.host;
+    cfg.port = o.port;
+    cfg.threads = o.threads;
+    char err[512];
+    pay_server *srv = pay_server_start(&core, &cfg, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "payoutd: %s\n", err);
+        if (created_demo) pay_issued_keys_wipe(&keys);
+        pay_store_close(store);
+        return 1;
+    }
+    uint16_t port = pay_server_port(srv);
+    if (created_demo) {
+        print_demo(&demo, &keys, o.host, port);
+        pay_issued_keys_wipe(&keys);
+    }
+    pay_log_info("payoutd listening on http://%s:%u (database %s, %u threads)", o.host,
+                 (unsigned)port, o.db, o.threads);
+    if (o.ready_file && !write_ready_file(o.ready_file, port))
+        pay_log_warn("cannot write the ready file %s", o.ready_file);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    pay_log_info("payoutd: signal %d, shutting down", sig);
+    pay_server_stop(srv);
+    pay_store_close(store);
+    return 0;
+}
+
+static int merchant_create(int argc, char **argv)
+{
+    const char *db = NULL, *mid = NULL;
+    bool json = false, contract = true;
+    unsigned long long funding = DEMO_TEST_FUNDING;
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},     {"mid", required_argument, NULL, 'm'},
+        {"json", no_argument, NULL, 'j'},         {"no-contract", no_argument, NULL, 'n'},
+        {"test-balance", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'm': mid = optarg; break;
+        case 'j': json = true; break;
+        case 'n': contract = false; break;
+        case 'b':
+            if (!parse_uint(optarg, INT64_C(1000000000000000), &funding)) {
+                fprintf(stderr, "payoutd: --test-balance must be a whole number of won\n");
+                return 2;
+            }
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!db) {
+        fprintf(stderr, "payoutd merchant create: --db FILE is required\n");
+        return 2;
+    }
+    if (mid && (strlen(mid) == 0 || strlen(mid) >= sizeof((pay_merchant *)0)->mid)) {
+        fprintf(stderr, "payoutd merchant create: --mid must be 1..63 characters\n");
+        return 2;
+    }
+    pay_store *store = open_store(db, 1);
+    if (!store) return 1;
+    pay_core core = {store, &pay_clock_system};
+    pay_merchant_spec spec = {mid, contract, (int64_t)funding};
+    pay_merchant m;
+    pay_issued_keys keys;
+    pay_fault f;
+    int rc = 0;
+    if (!pay_merchant_create(&core, &spec, &m, &keys, &f)) {
+        char msg[512];
+        pay_fault_message(&f, PAY_LANG_EN, msg, sizeof msg);
+        fprintf(stderr, "payoutd merchant create: %s: %s\n", pay_api_err_code(f.code), msg);
+        rc = 1;
+    } else {
+        char *text = pay_issued_keys_json(&m, &keys);
+        if (json) {
+            printf("%s\n", text ? text : "{}");
+        } else {
+            printf("created merchant %s%s; keys (shown once):\n%s\n", m.mid,
+                   contract ? " with the payout contract" : " without the payout contract",
+                   text ? text : "");
+        }
+        if (text) {
+            OPENSSL_cleanse(text, strlen(text));
+            free(text);
+        }
+        pay_issued_keys_wipe(&keys);
+    }
+    pay_store_close(store);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "merchant") == 0) {
+        if (argc >= 3 && strcmp(argv[2], "create") == 0) return merchant_create(argc - 2, argv + 2);
+        fprintf(stderr, "payoutd merchant: unknown command; try: payoutd merchant create --db FILE\n");
+        return 2;
+    }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("payoutd 0.1.0\n");
+        return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
+    return serve(argc, argv);
+}

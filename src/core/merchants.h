@@ -1,0 +1,61 @@
+/*
+ * Merchants and their keys. A merchant has a MID, a payout-contract flag and,
+ * per environment, a secret key (Basic auth), a client key (browser SDK, not
+ * accepted by this API) and a security key (JWE + webhook HMAC). Secret and
+ * client keys are stored only as SHA-256 hashes: they are random 166-bit
+ * strings, so a slow password hash would add latency without adding safety.
+ * Keys are shown once, when issued.
+ */
+#ifndef PAY_MERCHANTS_H
+#define PAY_MERCHANTS_H
+
+#include <stdbool.h>
+
+#include "core/core.h"
+#include "payout/jwe.h"
+
+#define PAY_API_KEY_RANDOM_LEN 28 /* characters after test_sk_ / live_ck_ ... */
+#define PAY_API_KEY_BUF 48
+#define PAY_SECURITY_KEYS_MAX 2   /* at most two valid at once (spec §2.2) */
+
+typedef struct pay_issued_keys {
+    char secret[2][PAY_API_KEY_BUF]; /* indexed by pay_env */
+    char client[2][PAY_API_KEY_BUF];
+    char security[2][PAY_KEY_HEX_LEN + 1];
+} pay_issued_keys;
+
+typedef struct pay_merchant_spec {
+    const char *mid;      /* NULL: generated */
+    bool payout_contract;
+    int64_t test_funding; /* won credited to the test available balance */
+} pay_merchant_spec;
+
+/* Creates a merchant with fresh keys for both environments. On success the
+ * clear keys are in *keys (wipe them after showing them). */
+bool pay_merchant_create(pay_core *core, const pay_merchant_spec *spec, pay_merchant *out,
+                         pay_issued_keys *keys, pay_fault *fault);
+void pay_issued_keys_wipe(pay_issued_keys *keys);
+
+/* Prints keys as the JSON object of `payoutd merchant create --json`. */
+char *pay_issued_keys_json(const pay_merchant *m, const pay_issued_keys *keys);
+
+typedef enum pay_auth_result {
+    PAY_AUTH_OK = 0,
+    PAY_AUTH_UNKNOWN_KEY,  /* not a key we issued (or revoked/expired) */
+    PAY_AUTH_WRONG_KIND,   /* a client/widget key where a secret key is needed */
+    PAY_AUTH_STORE_ERROR,
+} pay_auth_result;
+
+/* Finds the merchant and environment of a secret key string. */
+pay_auth_result pay_merchant_authenticate(pay_core *core, const char *key, size_t len,
+                                          pay_merchant *merchant, pay_env *env,
+                                          pay_store_rc *store_rc);
+
+/* The valid security keys of a scope at now_us, newest first (1 or 2). */
+pay_store_rc pay_merchant_security_keys(pay_core *core, pay_scope scope, int64_t now_us,
+                                        pay_key keys[PAY_SECURITY_KEYS_MAX], size_t *n);
+
+/* SHA-256 of a key string, the form in which it is stored. */
+void pay_key_lookup_hash(const char *key, size_t len, uint8_t out[32]);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * The per-request context: everything one HTTP request accumulates on its
+ * way through router -> gate (auth, decryption) -> handler -> response.
+ * Created on libmicrohttpd's first callback, freed in its completion
+ * callback (pay_ctx_free), which also wipes the response key.
+ */
+#ifndef PAY_CTX_H
+#define PAY_CTX_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+
+#include "common/buf.h"
+#include "common/ids.h"
+#include "core/core.h"
+#include "payout/jwe.h"
+
+#define PAY_PATH_MAX 2048
+#define PAY_PATH_PARAMS 2
+#define PAY_PATH_PARAM_MAX 64
+
+typedef struct pay_server pay_server;
+typedef struct pay_route pay_route;
+
+typedef struct pay_ctx {
+    pay_server *srv;
+    pay_core *core;
+    struct MHD_Connection *conn;
+    char trace_id[PAY_TRACE_ID_LEN + 1];
+    int64_t start_mono_us;
+    char method[12];
+    char path[PAY_PATH_MAX];
+
+    pay_buf body;
+    size_t max_body;
+    bool body_too_large;
+
+    pay_lang lang;
+    const pay_route *route;
+    char params[PAY_PATH_PARAMS][PAY_PATH_PARAM_MAX + 1];
+
+    bool authed;
+    pay_actor actor;
+
+    bool encrypted;     /* the request asked for ENCRYPTION mode */
+    bool have_key;      /* resp_key is set: responses are sealed with it */
+    bool seal_errors;   /* the caller proved it holds the key: seal errors too */
+    pay_key resp_key;
+
+    /* outcome, for the log line */
+    bool responded;
+    unsigned status;
+    char err_code[48];
+    size_t resp_bytes;
+} pay_ctx;
+
+/* The request header `name`, or NULL. */
+const char *pay_ctx_header(pay_ctx *ctx, const char *name);
+
+/* Renders the v2 success envelope around entity_body (reference stolen). */
+void pay_respond_entity(pay_ctx *ctx, const char *entity_type, json_t *entity_body);
+
+/* Renders the v2 error envelope for a fault (sealed when the caller holds
+ * the key, plain JSON otherwise; same HTTP status either way). */
+void pay_respond_fault(pay_ctx *ctx, const pay_fault *fault);
+
+/* Shorthand for a fault without detail / with a technical detail. */
+void pay_respond_error(pay_ctx *ctx, pay_api_err code);
+
+#endif

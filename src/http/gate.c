@@ -1,0 +1,259 @@
+/*
+ * The gate every /v2 request passes before its handler: Basic auth (spec
+ * §2.1, errors per §10 #21), the payout contract, the ENCRYPTION mode
+ * (spec §3, §10 #4/#5/#18) and the JSON body. Each step answers the client
+ * itself when it refuses, and says precisely why.
+ */
+#include "http/gate.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "common/b64.h"
+#include "common/log.h"
+#include "common/text.h"
+#include "core/merchants.h"
+#include "core/validate.h"
+
+#define AUTH_HEADER_MAX 512
+
+static bool refuse(pay_ctx *ctx, pay_api_err code, const char *detail)
+{
+    pay_fault f;
+    pay_fault_setf(&f, code, "%s", detail);
+    pay_respond_fault(ctx, &f);
+    return false;
+}
+
+bool pay_gate_authenticate(pay_ctx *ctx)
+{
+    const char *h = pay_ctx_header(ctx, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h)
+        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
+                      "Authorization header is missing; send Basic base64(secretKey + ':')");
+    size_t hlen = strlen(h);
+    if (hlen > AUTH_HEADER_MAX)
+        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY, "Authorization header is too long");
+    if (hlen < 6 || strncasecmp(h, "Basic ", 6) != 0)
+        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
+                      "Authorization must use the Basic scheme: Basic base64(secretKey + ':')");
+    const char *b64 = h + 6;
+    while (*b64 == ' ') b64++;
+    size_t blen = strlen(b64);
+    uint8_t decoded[AUTH_HEADER_MAX];
+    size_t dlen = 0, where = 0;
+    if (pay_b64std_decode(b64, blen, decoded, &dlen, &where) != PAY_B64_OK)
+        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
+                      "the Basic credentials are not valid base64 (standard alphabet, padded)");
+    if (dlen >= 3 && memcmp(decoded, "\xef\xbb\xbf", 3) == 0)
+        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
+                      "the credentials start with a UTF-8 byte-order mark (base64 began with "
+                      "77u/); encode the key without a BOM");
+    uint8_t *colon = memchr(decoded, ':', dlen);
+    if (!colon) {
+        OPENSSL_cleanse(decoded, sizeof decoded);
+        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
+                      "the decoded credentials lack the ':' after the secret key (encode "
+                      "secretKey + ':', the colon is mandatory)");
+    }
+    if ((size_t)(colon - decoded) + 1 != dlen) {
+        OPENSSL_cleanse(decoded, sizeof decoded);
+        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
+                      "the password part must be empty: encode secretKey + ':' only");
+    }
+    pay_merchant merchant;
+    pay_env env;
+    pay_store_rc store_rc = PAY_STORE_OK;
+    pay_auth_result r = pay_merchant_authenticate(ctx->core, (const char *)decoded,
+                                                  (size_t)(colon - decoded), &merchant, &env,
+                                                  &store_rc);
+    OPENSSL_cleanse(decoded, sizeof decoded);
+    switch (r) {
+    case PAY_AUTH_OK: break;
+    case PAY_AUTH_WRONG_KIND:
+        return refuse(ctx, PAY_E_INVALID_API_KEY,
+                      "this is a client or widget key; the payout API takes the API secret key "
+                      "(test_sk_/live_sk_)");
+    case PAY_AUTH_UNKNOWN_KEY:
+        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
+                      "secret key not recognised: check the key, the trailing ':' and the "
+                      "test/live environment");
+    case PAY_AUTH_STORE_ERROR: {
+        pay_fault f;
+        pay_fault_from_store(&f, store_rc);
+        pay_respond_fault(ctx, &f);
+        return false;
+    }
+    }
+    if (!merchant.payout_contract)
+        return refuse(ctx, PAY_E_FORBIDDEN_REQUEST,
+                      "credentials accepted, but this merchant has no payout (지급대행) "
+                      "contract; not a key or encryption problem");
+    pay_actor_init(&ctx->actor, ctx->core, &merchant, env, ctx->trace_id);
+    ctx->authed = true;
+    return true;
+}
+
+/* Reads TossPayments-api-security-mode. */
+static bool security_mode(pay_ctx *ctx)
+{
+    const char *mode = pay_ctx_header(ctx, "TossPayments-api-security-mode");
+    if (!mode) return true;
+    if (!pay_ascii_ieq(mode, "ENCRYPTION")) {
+        pay_fault f;
+        pay_fault_setf(&f, PAY_E_INVALID_REQUEST,
+                       "TossPayments-api-security-mode must be ENCRYPTION (got \"%.32s\")", mode);
+        pay_respond_fault(ctx, &f);
+        return false;
+    }
+    ctx->encrypted = true;
+    return true;
+}
+
+static bool content_type_is(pay_ctx *ctx, const char *want)
+{
+    const char *ct = pay_ctx_header(ctx, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!ct) return false;
+    size_t n = strlen(want);
+    return strncasecmp(ct, want, n) == 0 && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Explains a body that cannot be a JWE before trying to parse it (C15). */
+static bool body_shape_ok(pay_ctx *ctx)
+{
+    const char *b = ctx->body.data;
+    size_t n = ctx->body.len;
+    if (n == 0)
+        return refuse(ctx, PAY_E_INVALID_ENCRYPTED_BODY,
+                      "the body is empty; send the JWE compact token as the body");
+    if (b[0] == '{' || b[0] == '[')
+        return refuse(ctx, PAY_E_INVALID_ENCRYPTED_BODY,
+                      "the body is plain JSON but TossPayments-api-security-mode is ENCRYPTION: "
+                      "encrypt it and send the bare JWE token (no wrapper object)");
+    if (b[0] == '"')
+        return refuse(ctx, PAY_E_INVALID_ENCRYPTED_BODY,
+                      "the body is a JSON string; send the bare JWE token without quotes");
+    if (!content_type_is(ctx, "text/plain"))
+        return refuse(ctx, PAY_E_INVALID_ENCRYPTED_BODY,
+                      "Content-Type must be text/plain for an encrypted body");
+    return true;
+}
+
+/* Opens the token with each valid security key of the scope (two during a
+ * rotation); the key that opens it seals the response. */
+static bool open_token(pay_ctx *ctx, uint8_t **pt, size_t *pt_len)
+{
+    pay_error err;
+    pay_jwe *jwe = NULL;
+    pay_key keys[PAY_SECURITY_KEYS_MAX];
+    size_t nkeys = 0;
+    bool ok = false;
+    if (pay_jwe_parse(ctx->body.data, ctx->body.len, &jwe, &err) != PAY_OK) {
+        refuse(ctx, PAY_E_INVALID_ENCRYPTED_BODY, err.message);
+        goto out;
+    }
+    pay_store_rc rc = pay_merchant_security_keys(ctx->core, ctx->actor.scope,
+                                                 pay_clock_real(ctx->core->clock), keys, &nkeys);
+    if (rc != PAY_STORE_OK) {
+        pay_fault f;
+        pay_fault_from_store(&f, rc);
+        pay_respond_fault(ctx, &f);
+        goto out;
+    }
+    for (size_t i = 0; i < nkeys && !ok; i++) {
+        if (pay_jwe_decrypt(jwe, &keys[i], pt, pt_len, &err) == PAY_OK) {
+            ctx->resp_key = keys[i];
+            ctx->have_key = true;
+            ok = true;
+        }
+    }
+    if (!ok) {
+        pay_fault f;
+        if (err.code == PAY_ERR_JWE_KEY_SIZE)
+            pay_fault_setf(&f, PAY_E_DECRYPTION_FAILED,
+                           "%s; the security key is 32 bytes, so enc must be A256GCM",
+                           err.message);
+        else
+            pay_fault_setf(&f, PAY_E_DECRYPTION_FAILED,
+                           "the authentication tag did not verify with this merchant's %s "
+                           "security key",
+                           pay_env_name(ctx->actor.env));
+        pay_respond_fault(ctx, &f);
+    }
+out:
+    for (size_t i = 0; i < nkeys; i++) pay_key_wipe(&keys[i]);
+    pay_jwe_free(jwe);
+    return ok;
+}
+
+bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body)
+{
+    *body = NULL;
+    if (!security_mode(ctx)) return false;
+    if ((flags & PAY_ROUTE_ENCRYPTED) && !ctx->encrypted)
+        return refuse(ctx, PAY_E_ENCRYPTION_REQUIRED,
+                      "send the header TossPayments-api-security-mode: ENCRYPTION with a JWE "
+                      "body and Content-Type: text/plain");
+    if (!(flags & PAY_ROUTE_BODY)) {
+        if (!ctx->encrypted) return true;
+        /* A bodyless request in ENCRYPTION mode gets a sealed response
+         * (spec §10 #18), with the newest valid key. */
+        pay_key keys[PAY_SECURITY_KEYS_MAX];
+        size_t n = 0;
+        pay_store_rc rc = pay_merchant_security_keys(ctx->core, ctx->actor.scope,
+                                                     pay_clock_real(ctx->core->clock), keys, &n);
+        if (rc != PAY_STORE_OK) {
+            pay_fault f;
+            pay_fault_from_store(&f, rc);
+            pay_respond_fault(ctx, &f);
+            return false;
+        }
+        ctx->resp_key = keys[0];
+        ctx->have_key = ctx->seal_errors = true;
+        for (size_t i = 0; i < n; i++) pay_key_wipe(&keys[i]);
+        return true;
+    }
+
+    uint8_t *plain = NULL;
+    size_t plain_len = 0;
+    const char *text = ctx->body.data ? ctx->body.data : "";
+    size_t text_len = ctx->body.len;
+    if (ctx->encrypted) {
+        if (!body_shape_ok(ctx) || !open_token(ctx, &plain, &plain_len)) return false;
+        /* From here on the caller has proven it holds the key: errors are
+         * sealed (spec §10 #4). */
+        ctx->seal_errors = true;
+        text = (const char *)plain;
+        text_len = plain_len;
+    }
+    bool ok = false;
+    json_error_t jerr;
+    if (pay_json_depth(text, text_len) > PAY_JSON_DEPTH_MAX) {
+        pay_fault f;
+        pay_fault_setf(&f, PAY_E_INVALID_REQUEST, "the JSON body nests deeper than %d levels",
+                       PAY_JSON_DEPTH_MAX);
+        pay_respond_fault(ctx, &f);
+    } else if (!(*body = json_loadb(text, text_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                                    &jerr))) {
+        pay_fault f;
+        pay_fault_setf(&f, PAY_E_INVALID_REQUEST,
+                       "the %sbody is not valid JSON: %s (line %d, column %d)",
+                       ctx->encrypted ? "decrypted " : "", jerr.text, jerr.line, jerr.column);
+        pay_respond_fault(ctx, &f);
+    } else if (json_is_string(*body)) {
+        /* C13: JSON text encoded twice, e.g. json_encode of a JSON string. */
+        json_decref(*body);
+        *body = NULL;
+        refuse(ctx, PAY_E_INVALID_REQUEST,
+               "the body is a JSON string (JSON encoded twice?); send the JSON object or array "
+               "itself");
+    } else if (!json_is_object(*body) && !json_is_array(*body)) {
+        json_decref(*body);
+        *body = NULL;
+        refuse(ctx, PAY_E_INVALID_REQUEST, "the body must be a JSON object or array");
+    } else {
+        ok = true;
+    }
+    if (plain) pay_jwe_plaintext_free(plain, plain_len);
+    return ok;
+}

@@ -1,0 +1,107 @@
+/*
+ * The one way out: every response, success or error, leaves through
+ * send_envelope, which renders the v2 envelope (spec §6.1), seals it when the
+ * request was in ENCRYPTION mode and the caller has proven it holds the key
+ * (spec §3.6, §10 #4), and sets X-TossPayments-Trace-Id.
+ */
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "http/ctx.h"
+
+#define PAY_API_VERSION "2022-11-16"
+
+const char *pay_ctx_header(pay_ctx *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx->conn, MHD_HEADER_KIND, name);
+}
+
+static void queue(pay_ctx *ctx, unsigned status, char *body, size_t len, const char *type)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, "X-TossPayments-Trace-Id", ctx->trace_id);
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED && ctx->route == NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST, DELETE");
+    MHD_queue_response(ctx->conn, status, r);
+    MHD_destroy_response(r);
+    ctx->responded = true;
+    ctx->status = status;
+    ctx->resp_bytes = len;
+}
+
+static void send_envelope(pay_ctx *ctx, unsigned status, json_t *env, bool seal)
+{
+    size_t len = 0;
+    char *text = NULL;
+    if (env) text = json_dumps(env, JSON_COMPACT);
+    json_decref(env);
+    if (!text) {
+        pay_log_error("trace=%s cannot render a response (out of memory)", ctx->trace_id);
+        queue(ctx, 500, strdup("{}"), 2, "application/json");
+        return;
+    }
+    len = strlen(text);
+    if (!seal) {
+        queue(ctx, status, text, len, "application/json; charset=utf-8");
+        return;
+    }
+    char *token = NULL;
+    size_t token_len = 0;
+    pay_error err;
+    pay_err rc = pay_jwe_seal(&ctx->resp_key, (const uint8_t *)text, len, &token, &token_len, &err);
+    OPENSSL_cleanse(text, len); /* plaintext bodies carry personal data */
+    free(text);
+    if (rc != PAY_OK) {
+        pay_log_error("trace=%s cannot seal the response: %s", ctx->trace_id, err.message);
+        queue(ctx, 500, strdup("{}"), 2, "application/json");
+        return;
+    }
+    queue(ctx, status, token, token_len, "text/plain");
+}
+
+static json_t *envelope_head(pay_ctx *ctx)
+{
+    json_t *env = json_object();
+    json_object_set_new(env, "version", json_string(PAY_API_VERSION));
+    json_object_set_new(env, "traceId", json_string(ctx->trace_id));
+    return env;
+}
+
+void pay_respond_entity(pay_ctx *ctx, const char *entity_type, json_t *entity_body)
+{
+    json_t *env = envelope_head(ctx);
+    json_object_set_new(env, "entityType", json_string(entity_type));
+    json_object_set_new(env, "entityBody", entity_body);
+    send_envelope(ctx, 200, env, ctx->have_key);
+}
+
+void pay_respond_fault(pay_ctx *ctx, const pay_fault *fault)
+{
+    char message[1024];
+    pay_fault_message(fault, ctx->lang, message, sizeof message);
+    json_t *env = envelope_head(ctx);
+    json_object_set_new(env, "entityBody", json_null());
+    json_object_set_new(env, "entityType", json_null());
+    json_t *error = json_object();
+    json_object_set_new(error, "code", json_string(pay_api_err_code(fault->code)));
+    json_object_set_new(error, "message", pay_json_text(message));
+    json_object_set_new(env, "error", error);
+    snprintf(ctx->err_code, sizeof ctx->err_code, "%s", pay_api_err_code(fault->code));
+    send_envelope(ctx, (unsigned)pay_api_err_status(fault->code), env,
+                  ctx->have_key && ctx->seal_errors);
+}
+
+void pay_respond_error(pay_ctx *ctx, pay_api_err code)
+{
+    pay_fault f;
+    pay_fault_set(&f, code);
+    pay_respond_fault(ctx, &f);
+}

@@ -1,0 +1,129 @@
+/*
+ * The store: durable state behind a table of function pointers, one
+ * implementation per engine (store_sqlite.c today). The domain never sees
+ * SQL or an engine type.
+ *
+ * Transactions: all work runs inside a callback.
+ *   - pay_store_write(store, fn, arg): fn runs in a serialized write
+ *     transaction. Several concurrent writes may share one durable commit
+ *     (group commit); each runs in its own savepoint, so a job that returns
+ *     anything but PAY_STORE_OK is rolled back alone. When pay_store_write
+ *     returns PAY_STORE_OK the job's changes are committed and on disk.
+ *   - pay_store_read(store, fn, arg): fn runs in a read snapshot.
+ * Data operations take the pay_tx handed to the callback and are only valid
+ * inside it. Output structs are filled on PAY_STORE_OK only.
+ *
+ * Thread-safety: pay_store_read/write may be called from any thread;
+ * a pay_tx belongs to the callback that received it.
+ */
+#ifndef PAY_STORE_H
+#define PAY_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/model.h"
+
+typedef enum pay_store_rc {
+    PAY_STORE_OK = 0,
+    PAY_STORE_NOTFOUND = 1,
+    PAY_STORE_CONFLICT = 2, /* a uniqueness or balance constraint refused the change */
+    PAY_STORE_ABORT = 3,    /* the job refused (business rule); nothing applied */
+    PAY_STORE_FULL = 4,     /* the disk is full; nothing applied */
+    PAY_STORE_BUSY = 5,     /* locked by another process for too long */
+    PAY_STORE_IO = 6,       /* any other storage failure; nothing applied */
+    PAY_STORE_NOMEM = 7,
+} pay_store_rc;
+
+const char *pay_store_rc_name(pay_store_rc rc);
+
+typedef struct pay_store pay_store;
+typedef struct pay_tx pay_tx;
+typedef struct pay_store_ops pay_store_ops;
+
+typedef pay_store_rc (*pay_tx_fn)(pay_tx *tx, void *arg);
+
+/* One ledger entry: a signed amount on one account. */
+typedef struct pay_entry {
+    pay_account account;
+    int64_t amount;
+} pay_entry;
+
+/* Ledger totals of one scope, for invariant checks. */
+typedef struct pay_ledger_audit {
+    int64_t balance[PAY_ACCT_COUNT + 1];     /* stored balance per account */
+    int64_t entry_sum[PAY_ACCT_COUNT + 1];   /* sum of its entries */
+    int64_t unbalanced_txns;                 /* transactions whose entries do not sum to 0 */
+} pay_ledger_audit;
+
+struct pay_store_ops {
+    const char *engine;
+    void (*close)(pay_store *store);
+    pay_store_rc (*read)(pay_store *store, pay_tx_fn fn, void *arg);
+    pay_store_rc (*write)(pay_store *store, pay_tx_fn fn, void *arg);
+
+    /* merchants */
+    pay_store_rc (*merchant_insert)(pay_tx *tx, pay_merchant *m); /* sets m->id */
+    pay_store_rc (*merchant_get)(pay_tx *tx, int64_t id, pay_merchant *out);
+    pay_store_rc (*merchant_count)(pay_tx *tx, int64_t *count);
+
+    /* API keys */
+    pay_store_rc (*key_insert)(pay_tx *tx, pay_api_key *k); /* sets k->id */
+    pay_store_rc (*key_find)(pay_tx *tx, const uint8_t lookup[32], pay_api_key *out);
+    /* Keys of one kind, newest first, that have not expired at now_us. */
+    pay_store_rc (*key_list)(pay_tx *tx, pay_scope scope, pay_key_kind kind, int64_t now_us,
+                             pay_api_key *out, size_t cap, size_t *n);
+
+    /* sellers; insert returns CONFLICT when refSellerId was ever used */
+    pay_store_rc (*seller_insert)(pay_tx *tx, const pay_seller *s);
+    pay_store_rc (*seller_get)(pay_tx *tx, pay_scope scope, const char *id, pay_seller *out);
+
+    /* payouts; insert returns CONFLICT when refPayoutId was ever used */
+    pay_store_rc (*payout_insert)(pay_tx *tx, const pay_payout *p);
+    pay_store_rc (*payout_get)(pay_tx *tx, pay_scope scope, const char *id, pay_payout *out);
+    pay_store_rc (*payout_ref_exists)(pay_tx *tx, pay_scope scope, const char *ref, int *exists);
+
+    /* ledger */
+    pay_store_rc (*balance_get)(pay_tx *tx, pay_scope scope, pay_account account, int64_t *out);
+    /* Records one transaction and applies its entries to the balances.
+     * CONFLICT when an internal account would go below zero. The caller
+     * (core/ledger.c) guarantees the entries sum to zero. */
+    pay_store_rc (*ledger_post)(pay_tx *tx, pay_scope scope, const char *kind, const char *ref,
+                                int64_t at_us, const pay_entry *entries, size_t n);
+    pay_store_rc (*ledger_audit)(pay_tx *tx, pay_scope scope, pay_ledger_audit *out);
+};
+
+struct pay_store {
+    const pay_store_ops *ops;
+};
+
+struct pay_tx {
+    const pay_store_ops *ops;
+};
+
+typedef struct pay_store_config {
+    const char *path;       /* database file */
+    unsigned read_conns;    /* size of the read connection pool */
+    unsigned batch_max;     /* most write jobs sharing one commit */
+} pay_store_config;
+
+/* Opens (creating and migrating if needed) an SQLite store. NULL on error,
+ * with a message in errbuf. */
+pay_store *pay_store_sqlite_open(const pay_store_config *cfg, char *errbuf, size_t errlen);
+
+static inline pay_store_rc pay_store_read(pay_store *s, pay_tx_fn fn, void *arg)
+{
+    return s->ops->read(s, fn, arg);
+}
+
+static inline pay_store_rc pay_store_write(pay_store *s, pay_tx_fn fn, void *arg)
+{
+    return s->ops->write(s, fn, arg);
+}
+
+static inline void pay_store_close(pay_store *s)
+{
+    if (s) s->ops->close(s);
+}
+
+#endif

@@ -1,0 +1,839 @@
+/*
+ * SQLite engine of the store (store.h).
+ *
+ * Durability: WAL with synchronous=FULL, so a commit is fsync'd before
+ * pay_store_write returns. Concurrency: one writer thread owns the write
+ * connection and runs queued jobs; jobs that queue up while a commit is in
+ * flight share the next transaction (group commit), each inside its own
+ * SAVEPOINT so one job's refusal does not undo another's work. Readers take
+ * a connection from a small pool and run in a read transaction (a snapshot;
+ * WAL lets them proceed while the writer commits).
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/text.h"
+#include "store/sqlite_migrations.h"
+#include "store/store.h"
+
+/* ---- statements ---------------------------------------------------------- */
+
+#define SQL_LIST(X)                                                                                \
+    X(MERCHANT_INSERT, "INSERT INTO merchants (mid, payout_contract, test_clock_offset_us,"        \
+                       " created_at_us) VALUES (?, ?, ?, ?)")                                      \
+    X(MERCHANT_GET, "SELECT id, mid, payout_contract, test_clock_offset_us, created_at_us"         \
+                    " FROM merchants WHERE id = ?")                                                \
+    X(MERCHANT_COUNT, "SELECT count(*) FROM merchants")                                            \
+    X(KEY_INSERT, "INSERT INTO api_keys (merchant_id, env, kind, lookup, material, hint,"          \
+                  " created_at_us, expires_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")                \
+    X(KEY_FIND, "SELECT id, merchant_id, env, kind, lookup, material, hint, created_at_us,"        \
+                " expires_at_us FROM api_keys WHERE lookup = ?")                                   \
+    X(KEY_LIST, "SELECT id, merchant_id, env, kind, lookup, material, hint, created_at_us,"        \
+                " expires_at_us FROM api_keys WHERE merchant_id = ? AND env = ? AND kind = ?"      \
+                " AND (expires_at_us = 0 OR expires_at_us > ?) ORDER BY id DESC")                  \
+    X(SELLER_INSERT, "INSERT INTO sellers (id, merchant_id, env, ref_seller_id, business_type,"    \
+                     " status, company, individual, account, metadata, created_at_us,"             \
+                     " updated_at_us, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")    \
+    X(SELLER_GET, "SELECT id, merchant_id, env, ref_seller_id, business_type, status, company,"    \
+                  " individual, account, metadata, created_at_us, updated_at_us, deleted"          \
+                  " FROM sellers WHERE id = ? AND merchant_id = ? AND env = ?")                    \
+    X(PAYOUT_INSERT, "INSERT INTO payouts (id, merchant_id, env, ref_payout_id, destination,"      \
+                     " schedule_type, payout_date, amount, description, metadata,"                 \
+                     " requested_at_us, status, error_code, error_message, updated_at_us)"         \
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")                      \
+    X(PAYOUT_GET, "SELECT id, merchant_id, env, ref_payout_id, destination, schedule_type,"        \
+                  " payout_date, amount, description, metadata, requested_at_us, status,"          \
+                  " error_code, error_message, updated_at_us"                                      \
+                  " FROM payouts WHERE id = ? AND merchant_id = ? AND env = ?")                    \
+    X(PAYOUT_REF_EXISTS, "SELECT 1 FROM payouts WHERE merchant_id = ? AND env = ?"                 \
+                         " AND ref_payout_id = ?")                                                 \
+    X(BALANCE_GET, "SELECT balance FROM ledger_accounts WHERE merchant_id = ? AND env = ?"         \
+                   " AND account = ?")                                                             \
+    X(TXN_INSERT, "INSERT INTO ledger_txns (merchant_id, env, kind, ref, created_at_us)"           \
+                  " VALUES (?, ?, ?, ?, ?)")                                                       \
+    X(ENTRY_INSERT, "INSERT INTO ledger_entries (txn_id, account, amount) VALUES (?, ?, ?)")       \
+    X(ACCOUNT_UPDATE, "UPDATE ledger_accounts SET balance = balance + ?"                           \
+                      " WHERE merchant_id = ? AND env = ? AND account = ?")                        \
+    X(ACCOUNT_INSERT, "INSERT INTO ledger_accounts (merchant_id, env, account, balance)"           \
+                      " VALUES (?, ?, ?, ?)")                                                      \
+    X(AUDIT_BALANCES, "SELECT account, balance FROM ledger_accounts"                               \
+                      " WHERE merchant_id = ? AND env = ?")                                        \
+    X(AUDIT_ENTRIES, "SELECT e.account, sum(e.amount) FROM ledger_entries e"                       \
+                     " JOIN ledger_txns t ON t.id = e.txn_id"                                      \
+                     " WHERE t.merchant_id = ? AND t.env = ? GROUP BY e.account")                  \
+    X(AUDIT_UNBALANCED, "SELECT count(*) FROM (SELECT t.id FROM ledger_txns t"                     \
+                        " LEFT JOIN ledger_entries e ON e.txn_id = t.id"                           \
+                        " WHERE t.merchant_id = ? AND t.env = ?"                                   \
+                        " GROUP BY t.id HAVING coalesce(sum(e.amount), 0) <> 0)")
+
+enum {
+#define X(name, sql) SQL_##name,
+    SQL_LIST(X)
+#undef X
+        SQL_COUNT
+};
+
+static const char *const sql_text[SQL_COUNT] = {
+#define X(name, sql) [SQL_##name] = sql,
+    SQL_LIST(X)
+#undef X
+};
+
+typedef struct sq_conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[SQL_COUNT];
+} sq_conn;
+
+typedef struct sq_tx {
+    pay_tx base;
+    sq_conn *conn;
+} sq_tx;
+
+/* A queued write: the caller blocks until `done`. */
+typedef struct wjob {
+    pay_tx_fn fn;
+    void *arg;
+    pay_store_rc rc;
+    bool done;
+    struct wjob *next;
+} wjob;
+
+typedef struct sq_store {
+    pay_store base;
+    sq_conn writer;
+
+    sq_conn *readers;
+    unsigned n_readers;
+    unsigned *free_readers;
+    unsigned n_free;
+    pthread_mutex_t pool_lock;
+    pthread_cond_t pool_cond;
+
+    pthread_t thread;
+    bool thread_started;
+    pthread_mutex_t q_lock;
+    pthread_cond_t q_work;
+    pthread_cond_t q_done;
+    wjob *head, *tail;
+    bool stopping;
+    unsigned batch_max;
+} sq_store;
+
+static const pay_store_ops sqlite_ops;
+
+static pay_store_rc map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW: return PAY_STORE_OK;
+    case SQLITE_CONSTRAINT: return PAY_STORE_CONFLICT;
+    case SQLITE_FULL: return PAY_STORE_FULL;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return PAY_STORE_BUSY;
+    case SQLITE_NOMEM: return PAY_STORE_NOMEM;
+    default: return PAY_STORE_IO;
+    }
+}
+
+static pay_store_rc fail(sqlite3 *db, int rc, const char *what)
+{
+    pay_store_rc mapped = map_rc(rc);
+    if (mapped != PAY_STORE_CONFLICT)
+        pay_log_error("sqlite: %s: %s (%d)", what, sqlite3_errmsg(db), rc);
+    return mapped;
+}
+
+/* The cached statement `which`, reset and ready to bind; NULL on failure. */
+static sqlite3_stmt *prep(sq_tx *tx, int which)
+{
+    sq_conn *c = tx->conn;
+    if (!c->stmt[which]) {
+        int rc = sqlite3_prepare_v3(c->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &c->stmt[which], NULL);
+        if (rc != SQLITE_OK) {
+            fail(c->db, rc, "prepare");
+            return NULL;
+        }
+    }
+    sqlite3_stmt *s = c->stmt[which];
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+/* Steps a statement that returns no row, then resets it. */
+static pay_store_rc exec_stmt(sq_tx *tx, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return fail(tx->conn->db, rc, what);
+    return PAY_STORE_OK;
+}
+
+static pay_store_rc exec_sql(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        pay_log_error("sqlite: %s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return map_rc(rc);
+    }
+    return PAY_STORE_OK;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+/* Binds a JSON value as compact text, or NULL. */
+static bool bind_json(sqlite3_stmt *s, int i, const json_t *v)
+{
+    if (!v) {
+        sqlite3_bind_null(s, i);
+        return true;
+    }
+    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!text) return false;
+    sqlite3_bind_text(s, i, text, -1, free);
+    return true;
+}
+
+static json_t *column_json(sqlite3_stmt *s, int i)
+{
+    if (sqlite3_column_type(s, i) == SQLITE_NULL) return NULL;
+    const char *text = (const char *)sqlite3_column_text(s, i);
+    return text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+}
+
+static void column_copy(sqlite3_stmt *s, int i, char *out, size_t cap)
+{
+    const char *text = (const char *)sqlite3_column_text(s, i);
+    pay_strlcpy(out, text ? text : "", cap);
+}
+
+static void bind_scope(sqlite3_stmt *s, int first, pay_scope scope)
+{
+    sqlite3_bind_int64(s, first, scope.merchant_id);
+    sqlite3_bind_int(s, first + 1, (int)scope.env);
+}
+
+/* ---- merchants ----------------------------------------------------------- */
+
+static pay_store_rc merchant_insert(pay_tx *t, pay_merchant *m)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_MERCHANT_INSERT);
+    if (!s) return PAY_STORE_IO;
+    bind_text(s, 1, m->mid);
+    sqlite3_bind_int(s, 2, m->payout_contract);
+    sqlite3_bind_int64(s, 3, m->test_clock_offset_us);
+    sqlite3_bind_int64(s, 4, m->created_at_us);
+    pay_store_rc rc = exec_stmt(tx, s, "merchant insert");
+    if (rc == PAY_STORE_OK) m->id = sqlite3_last_insert_rowid(tx->conn->db);
+    return rc;
+}
+
+static pay_store_rc merchant_get(pay_tx *t, int64_t id, pay_merchant *out)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_MERCHANT_GET);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        out->id = sqlite3_column_int64(s, 0);
+        column_copy(s, 1, out->mid, sizeof out->mid);
+        out->payout_contract = sqlite3_column_int(s, 2) != 0;
+        out->test_clock_offset_us = sqlite3_column_int64(s, 3);
+        out->created_at_us = sqlite3_column_int64(s, 4);
+    }
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return PAY_STORE_NOTFOUND;
+    return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "merchant get");
+}
+
+static pay_store_rc merchant_count(pay_tx *t, int64_t *count)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_MERCHANT_COUNT);
+    if (!s) return PAY_STORE_IO;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *count = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "merchant count");
+}
+
+/* ---- keys ---------------------------------------------------------------- */
+
+static void read_key(sqlite3_stmt *s, pay_api_key *k)
+{
+    memset(k, 0, sizeof *k);
+    k->id = sqlite3_column_int64(s, 0);
+    k->merchant_id = sqlite3_column_int64(s, 1);
+    k->env = (pay_env)sqlite3_column_int(s, 2);
+    k->kind = (pay_key_kind)sqlite3_column_int(s, 3);
+    if (sqlite3_column_bytes(s, 4) == (int)sizeof k->lookup)
+        memcpy(k->lookup, sqlite3_column_blob(s, 4), sizeof k->lookup);
+    int mlen = sqlite3_column_bytes(s, 5);
+    if (mlen > 0 && (size_t)mlen <= sizeof k->material) {
+        memcpy(k->material, sqlite3_column_blob(s, 5), (size_t)mlen);
+        k->material_len = (size_t)mlen;
+    }
+    column_copy(s, 6, k->hint, sizeof k->hint);
+    k->created_at_us = sqlite3_column_int64(s, 7);
+    k->expires_at_us = sqlite3_column_int64(s, 8);
+}
+
+static pay_store_rc key_insert(pay_tx *t, pay_api_key *k)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_KEY_INSERT);
+    if (!s) return PAY_STORE_IO;
+    static const uint8_t zero[32];
+    sqlite3_bind_int64(s, 1, k->merchant_id);
+    sqlite3_bind_int(s, 2, (int)k->env);
+    sqlite3_bind_int(s, 3, (int)k->kind);
+    if (memcmp(k->lookup, zero, sizeof zero) != 0)
+        sqlite3_bind_blob(s, 4, k->lookup, sizeof k->lookup, SQLITE_TRANSIENT);
+    if (k->material_len)
+        sqlite3_bind_blob(s, 5, k->material, (int)k->material_len, SQLITE_TRANSIENT);
+    bind_text(s, 6, k->hint);
+    sqlite3_bind_int64(s, 7, k->created_at_us);
+    sqlite3_bind_int64(s, 8, k->expires_at_us);
+    pay_store_rc rc = exec_stmt(tx, s, "key insert");
+    if (rc == PAY_STORE_OK) k->id = sqlite3_last_insert_rowid(tx->conn->db);
+    return rc;
+}
+
+static pay_store_rc key_find(pay_tx *t, const uint8_t lookup[32], pay_api_key *out)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_KEY_FIND);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_blob(s, 1, lookup, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) read_key(s, out);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return PAY_STORE_NOTFOUND;
+    return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "key find");
+}
+
+static pay_store_rc key_list(pay_tx *t, pay_scope scope, pay_key_kind kind, int64_t now_us,
+                             pay_api_key *out, size_t cap, size_t *n)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_KEY_LIST);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    sqlite3_bind_int(s, 3, (int)kind);
+    sqlite3_bind_int64(s, 4, now_us);
+    size_t count = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && count < cap) read_key(s, &out[count++]);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(tx->conn->db, rc, "key list");
+    *n = count;
+    return PAY_STORE_OK;
+}
+
+/* ---- sellers ------------------------------------------------------------- */
+
+static pay_store_rc seller_insert(pay_tx *t, const pay_seller *sl)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_SELLER_INSERT);
+    if (!s) return PAY_STORE_IO;
+    bind_text(s, 1, sl->id);
+    bind_scope(s, 2, sl->scope);
+    bind_text(s, 4, sl->ref_seller_id);
+    sqlite3_bind_int(s, 5, (int)sl->business_type);
+    sqlite3_bind_int(s, 6, (int)sl->status);
+    if (!bind_json(s, 7, sl->company) || !bind_json(s, 8, sl->individual) ||
+        !bind_json(s, 9, sl->account) || !bind_json(s, 10, sl->metadata))
+        return PAY_STORE_NOMEM;
+    sqlite3_bind_int64(s, 11, sl->created_at_us);
+    sqlite3_bind_int64(s, 12, sl->updated_at_us);
+    sqlite3_bind_int(s, 13, sl->deleted);
+    return exec_stmt(tx, s, "seller insert");
+}
+
+static void read_seller(sqlite3_stmt *s, pay_seller *out)
+{
+    memset(out, 0, sizeof *out);
+    column_copy(s, 0, out->id, sizeof out->id);
+    out->scope.merchant_id = sqlite3_column_int64(s, 1);
+    out->scope.env = (pay_env)sqlite3_column_int(s, 2);
+    column_copy(s, 3, out->ref_seller_id, sizeof out->ref_seller_id);
+    out->business_type = (pay_business_type)sqlite3_column_int(s, 4);
+    out->status = (pay_seller_status)sqlite3_column_int(s, 5);
+    out->company = column_json(s, 6);
+    out->individual = column_json(s, 7);
+    out->account = column_json(s, 8);
+    out->metadata = column_json(s, 9);
+    out->created_at_us = sqlite3_column_int64(s, 10);
+    out->updated_at_us = sqlite3_column_int64(s, 11);
+    out->deleted = sqlite3_column_int(s, 12) != 0;
+}
+
+static pay_store_rc seller_get(pay_tx *t, pay_scope scope, const char *id, pay_seller *out)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_SELLER_GET);
+    if (!s) return PAY_STORE_IO;
+    bind_text(s, 1, id);
+    bind_scope(s, 2, scope);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) read_seller(s, out);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return PAY_STORE_NOTFOUND;
+    return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "seller get");
+}
+
+/* ---- payouts ------------------------------------------------------------- */
+
+static pay_store_rc payout_insert(pay_tx *t, const pay_payout *p)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_PAYOUT_INSERT);
+    if (!s) return PAY_STORE_IO;
+    bind_text(s, 1, p->id);
+    bind_scope(s, 2, p->scope);
+    bind_text(s, 4, p->ref_payout_id);
+    bind_text(s, 5, p->destination);
+    sqlite3_bind_int(s, 6, (int)p->schedule_type);
+    sqlite3_bind_int(s, 7, p->payout_date);
+    sqlite3_bind_int64(s, 8, p->amount);
+    bind_text(s, 9, p->description);
+    if (!bind_json(s, 10, p->metadata)) return PAY_STORE_NOMEM;
+    sqlite3_bind_int64(s, 11, p->requested_at_us);
+    sqlite3_bind_int(s, 12, (int)p->status);
+    bind_text(s, 13, p->error_code[0] ? p->error_code : NULL);
+    bind_text(s, 14, p->error_code[0] ? p->error_message : NULL);
+    sqlite3_bind_int64(s, 15, p->updated_at_us);
+    return exec_stmt(tx, s, "payout insert");
+}
+
+static void read_payout(sqlite3_stmt *s, pay_payout *out)
+{
+    memset(out, 0, sizeof *out);
+    column_copy(s, 0, out->id, sizeof out->id);
+    out->scope.merchant_id = sqlite3_column_int64(s, 1);
+    out->scope.env = (pay_env)sqlite3_column_int(s, 2);
+    column_copy(s, 3, out->ref_payout_id, sizeof out->ref_payout_id);
+    column_copy(s, 4, out->destination, sizeof out->destination);
+    out->schedule_type = (pay_schedule_type)sqlite3_column_int(s, 5);
+    out->payout_date = sqlite3_column_int(s, 6);
+    out->amount = sqlite3_column_int64(s, 7);
+    column_copy(s, 8, out->description, sizeof out->description);
+    out->metadata = column_json(s, 9);
+    out->requested_at_us = sqlite3_column_int64(s, 10);
+    out->status = (pay_payout_status)sqlite3_column_int(s, 11);
+    column_copy(s, 12, out->error_code, sizeof out->error_code);
+    column_copy(s, 13, out->error_message, sizeof out->error_message);
+    out->updated_at_us = sqlite3_column_int64(s, 14);
+}
+
+static pay_store_rc payout_get(pay_tx *t, pay_scope scope, const char *id, pay_payout *out)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_PAYOUT_GET);
+    if (!s) return PAY_STORE_IO;
+    bind_text(s, 1, id);
+    bind_scope(s, 2, scope);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) read_payout(s, out);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return PAY_STORE_NOTFOUND;
+    return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "payout get");
+}
+
+static pay_store_rc payout_ref_exists(pay_tx *t, pay_scope scope, const char *ref, int *exists)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_PAYOUT_REF_EXISTS);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    bind_text(s, 3, ref);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(tx->conn->db, rc, "payout ref");
+    *exists = rc == SQLITE_ROW;
+    return PAY_STORE_OK;
+}
+
+/* ---- ledger -------------------------------------------------------------- */
+
+static pay_store_rc balance_get(pay_tx *t, pay_scope scope, pay_account account, int64_t *out)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_BALANCE_GET);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    sqlite3_bind_int(s, 3, (int)account);
+    int rc = sqlite3_step(s);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0; /* no row yet = 0 */
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(tx->conn->db, rc, "balance get");
+    return PAY_STORE_OK;
+}
+
+static pay_store_rc ledger_post(pay_tx *t, pay_scope scope, const char *kind, const char *ref,
+                                int64_t at_us, const pay_entry *entries, size_t n)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_TXN_INSERT);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    bind_text(s, 3, kind);
+    bind_text(s, 4, ref);
+    sqlite3_bind_int64(s, 5, at_us);
+    pay_store_rc rc = exec_stmt(tx, s, "ledger txn");
+    if (rc != PAY_STORE_OK) return rc;
+    int64_t txn_id = sqlite3_last_insert_rowid(tx->conn->db);
+    for (size_t i = 0; i < n; i++) {
+        if (!(s = prep(tx, SQL_ENTRY_INSERT))) return PAY_STORE_IO;
+        sqlite3_bind_int64(s, 1, txn_id);
+        sqlite3_bind_int(s, 2, (int)entries[i].account);
+        sqlite3_bind_int64(s, 3, entries[i].amount);
+        if ((rc = exec_stmt(tx, s, "ledger entry")) != PAY_STORE_OK) return rc;
+        /* The CHECK on ledger_accounts refuses a negative internal balance. */
+        if (!(s = prep(tx, SQL_ACCOUNT_UPDATE))) return PAY_STORE_IO;
+        sqlite3_bind_int64(s, 1, entries[i].amount);
+        bind_scope(s, 2, scope);
+        sqlite3_bind_int(s, 4, (int)entries[i].account);
+        if ((rc = exec_stmt(tx, s, "ledger apply")) != PAY_STORE_OK) return rc;
+        if (sqlite3_changes(tx->conn->db) > 0) continue;
+        if (!(s = prep(tx, SQL_ACCOUNT_INSERT))) return PAY_STORE_IO;
+        bind_scope(s, 1, scope);
+        sqlite3_bind_int(s, 3, (int)entries[i].account);
+        sqlite3_bind_int64(s, 4, entries[i].amount);
+        if ((rc = exec_stmt(tx, s, "ledger open account")) != PAY_STORE_OK) return rc;
+    }
+    return PAY_STORE_OK;
+}
+
+static pay_store_rc ledger_audit(pay_tx *t, pay_scope scope, pay_ledger_audit *out)
+{
+    sq_tx *tx = (sq_tx *)t;
+    memset(out, 0, sizeof *out);
+    static const int queries[] = {SQL_AUDIT_BALANCES, SQL_AUDIT_ENTRIES};
+    for (int q = 0; q < 2; q++) {
+        sqlite3_stmt *s = prep(tx, queries[q]);
+        if (!s) return PAY_STORE_IO;
+        bind_scope(s, 1, scope);
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            int acct = sqlite3_column_int(s, 0);
+            if (acct < 1 || acct > PAY_ACCT_COUNT) continue;
+            int64_t v = sqlite3_column_int64(s, 1);
+            if (q == 0)
+                out->balance[acct] = v;
+            else
+                out->entry_sum[acct] = v;
+        }
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE) return fail(tx->conn->db, rc, "ledger audit");
+    }
+    sqlite3_stmt *s = prep(tx, SQL_AUDIT_UNBALANCED);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) out->unbalanced_txns = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "ledger audit");
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+static void conn_close(sq_conn *c)
+{
+    for (int i = 0; i < SQL_COUNT; i++) sqlite3_finalize(c->stmt[i]);
+    sqlite3_close_v2(c->db);
+    memset(c, 0, sizeof *c);
+}
+
+static bool conn_open(sq_conn *c, const char *path, bool writer, char *errbuf, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot open database %s: %s", path,
+                 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        conn_close(c);
+        return false;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    /* Another process (e.g. `payoutd merchant create`) may hold the write
+     * lock briefly; wait rather than fail. */
+    sqlite3_busy_timeout(c->db, 5000);
+    const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                   " PRAGMA foreign_keys=ON;"
+                                 : "PRAGMA query_only=ON; PRAGMA foreign_keys=ON;";
+    if (exec_sql(c->db, pragmas) != PAY_STORE_OK) {
+        snprintf(errbuf, errlen, "cannot configure database %s: %s", path, sqlite3_errmsg(c->db));
+        conn_close(c);
+        return false;
+    }
+    if (writer) {
+        sqlite3_stmt *s = NULL;
+        const char *mode = "";
+        if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW)
+            mode = (const char *)sqlite3_column_text(s, 0);
+        bool wal = mode && strcmp(mode, "wal") == 0;
+        sqlite3_finalize(s);
+        if (!wal) {
+            snprintf(errbuf, errlen, "database %s could not switch to WAL mode", path);
+            conn_close(c);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool migrate(sq_conn *c, char *errbuf, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    int version = 0;
+    if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (version > pay_sqlite_migration_count) {
+        snprintf(errbuf, errlen,
+                 "database schema version %d is newer than this payoutd (%d); upgrade payoutd",
+                 version, pay_sqlite_migration_count);
+        return false;
+    }
+    for (int v = version; v < pay_sqlite_migration_count; v++) {
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", v + 1);
+        if (exec_sql(c->db, "BEGIN IMMEDIATE") != PAY_STORE_OK ||
+            exec_sql(c->db, pay_sqlite_migrations[v]) != PAY_STORE_OK ||
+            exec_sql(c->db, bump) != PAY_STORE_OK || exec_sql(c->db, "COMMIT") != PAY_STORE_OK) {
+            snprintf(errbuf, errlen, "schema migration %d failed: %s", v + 1,
+                     sqlite3_errmsg(c->db));
+            exec_sql(c->db, "ROLLBACK");
+            return false;
+        }
+        pay_log_info("store: migrated schema to version %d", v + 1);
+    }
+    return true;
+}
+
+/* ---- reads --------------------------------------------------------------- */
+
+static pay_store_rc sq_read(pay_store *store, pay_tx_fn fn, void *arg)
+{
+    sq_store *st = (sq_store *)store;
+    pthread_mutex_lock(&st->pool_lock);
+    while (st->n_free == 0) pthread_cond_wait(&st->pool_cond, &st->pool_lock);
+    unsigned idx = st->free_readers[--st->n_free];
+    pthread_mutex_unlock(&st->pool_lock);
+
+    sq_tx tx = {{&sqlite_ops}, &st->readers[idx]};
+    pay_store_rc rc = exec_sql(tx.conn->db, "BEGIN");
+    if (rc == PAY_STORE_OK) {
+        rc = fn(&tx.base, arg);
+        exec_sql(tx.conn->db, "COMMIT");
+    }
+
+    pthread_mutex_lock(&st->pool_lock);
+    st->free_readers[st->n_free++] = idx;
+    pthread_cond_signal(&st->pool_cond);
+    pthread_mutex_unlock(&st->pool_lock);
+    return rc;
+}
+
+/* ---- writes (group commit) ----------------------------------------------- */
+
+static void run_batch(sq_store *st, wjob **jobs, size_t n)
+{
+    sq_tx tx = {{&sqlite_ops}, &st->writer};
+    sqlite3 *db = st->writer.db;
+    pay_store_rc rc = exec_sql(db, "BEGIN IMMEDIATE");
+    if (rc != PAY_STORE_OK) {
+        for (size_t i = 0; i < n; i++) jobs[i]->rc = rc;
+        return;
+    }
+    size_t i = 0;
+    for (; i < n; i++) {
+        if ((rc = exec_sql(db, "SAVEPOINT job")) != PAY_STORE_OK) break;
+        jobs[i]->rc = jobs[i]->fn(&tx.base, jobs[i]->arg);
+        if (sqlite3_get_autocommit(db)) {
+            /* SQLite rolled the whole transaction back (I/O error, disk
+             * full): every job of this batch is lost, none committed. */
+            rc = jobs[i]->rc != PAY_STORE_OK ? jobs[i]->rc : PAY_STORE_IO;
+            break;
+        }
+        if (jobs[i]->rc != PAY_STORE_OK) exec_sql(db, "ROLLBACK TO job");
+        exec_sql(db, "RELEASE job");
+    }
+    if (i == n) rc = exec_sql(db, "COMMIT");
+    if (rc != PAY_STORE_OK) {
+        if (!sqlite3_get_autocommit(db)) exec_sql(db, "ROLLBACK");
+        /* Nothing of this batch is on disk: report it to every job that
+         * believed it had succeeded, and to those never run. */
+        for (size_t k = 0; k < n; k++)
+            if (k >= i || jobs[k]->rc == PAY_STORE_OK) jobs[k]->rc = rc;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    sq_store *st = arg;
+    wjob **batch = calloc(st->batch_max, sizeof *batch);
+    for (;;) {
+        pthread_mutex_lock(&st->q_lock);
+        while (!st->head && !st->stopping) pthread_cond_wait(&st->q_work, &st->q_lock);
+        if (!st->head && st->stopping) {
+            pthread_mutex_unlock(&st->q_lock);
+            break;
+        }
+        size_t n = 0;
+        while (st->head && n < st->batch_max && batch) {
+            batch[n++] = st->head;
+            st->head = st->head->next;
+        }
+        if (!st->head) st->tail = NULL;
+        pthread_mutex_unlock(&st->q_lock);
+
+        if (batch) run_batch(st, batch, n);
+
+        pthread_mutex_lock(&st->q_lock);
+        for (size_t i = 0; i < n; i++) batch[i]->done = true;
+        if (!batch) /* no memory for a batch array: fail the head job */
+            for (wjob *j = st->head; j; j = NULL) {
+                st->head = j->next;
+                if (!st->head) st->tail = NULL;
+                j->rc = PAY_STORE_NOMEM;
+                j->done = true;
+            }
+        pthread_cond_broadcast(&st->q_done);
+        pthread_mutex_unlock(&st->q_lock);
+    }
+    free(batch);
+    return NULL;
+}
+
+static pay_store_rc sq_write(pay_store *store, pay_tx_fn fn, void *arg)
+{
+    sq_store *st = (sq_store *)store;
+    wjob job = {fn, arg, PAY_STORE_OK, false, NULL};
+    pthread_mutex_lock(&st->q_lock);
+    if (st->stopping) {
+        pthread_mutex_unlock(&st->q_lock);
+        return PAY_STORE_IO;
+    }
+    if (st->tail)
+        st->tail->next = &job;
+    else
+        st->head = &job;
+    st->tail = &job;
+    pthread_cond_signal(&st->q_work);
+    while (!job.done) pthread_cond_wait(&st->q_done, &st->q_lock);
+    pthread_mutex_unlock(&st->q_lock);
+    return job.rc;
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+static void sq_close(pay_store *store)
+{
+    sq_store *st = (sq_store *)store;
+    if (st->thread_started) {
+        pthread_mutex_lock(&st->q_lock);
+        st->stopping = true;
+        pthread_cond_signal(&st->q_work);
+        pthread_mutex_unlock(&st->q_lock);
+        pthread_join(st->thread, NULL);
+    }
+    for (unsigned i = 0; i < st->n_readers; i++) conn_close(&st->readers[i]);
+    conn_close(&st->writer);
+    free(st->readers);
+    free(st->free_readers);
+    pthread_mutex_destroy(&st->pool_lock);
+    pthread_cond_destroy(&st->pool_cond);
+    pthread_mutex_destroy(&st->q_lock);
+    pthread_cond_destroy(&st->q_work);
+    pthread_cond_destroy(&st->q_done);
+    free(st);
+}
+
+pay_store *pay_store_sqlite_open(const pay_store_config *cfg, char *errbuf, size_t errlen)
+{
+    sq_store *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(errbuf, errlen, "out of memory");
+        return NULL;
+    }
+    st->base.ops = &sqlite_ops;
+    st->batch_max = cfg->batch_max ? cfg->batch_max : 256;
+    pthread_mutex_init(&st->pool_lock, NULL);
+    pthread_cond_init(&st->pool_cond, NULL);
+    pthread_mutex_init(&st->q_lock, NULL);
+    pthread_cond_init(&st->q_work, NULL);
+    pthread_cond_init(&st->q_done, NULL);
+
+    if (!conn_open(&st->writer, cfg->path, true, errbuf, errlen) ||
+        !migrate(&st->writer, errbuf, errlen))
+        goto fail;
+
+    st->n_readers = cfg->read_conns ? cfg->read_conns : 4;
+    st->readers = calloc(st->n_readers, sizeof *st->readers);
+    st->free_readers = calloc(st->n_readers, sizeof *st->free_readers);
+    if (!st->readers || !st->free_readers) {
+        snprintf(errbuf, errlen, "out of memory");
+        st->n_readers = 0;
+        goto fail;
+    }
+    for (unsigned i = 0; i < st->n_readers; i++) {
+        if (!conn_open(&st->readers[i], cfg->path, false, errbuf, errlen)) {
+            st->n_readers = i;
+            goto fail;
+        }
+        st->free_readers[st->n_free++] = i;
+    }
+    if (pthread_create(&st->thread, NULL, writer_main, st) != 0) {
+        snprintf(errbuf, errlen, "cannot start the store's writer thread");
+        goto fail;
+    }
+    st->thread_started = true;
+    return &st->base;
+fail:
+    sq_close(&st->base);
+    return NULL;
+}
+
+static const pay_store_ops sqlite_ops = {
+    .engine = "sqlite",
+    .close = sq_close,
+    .read = sq_read,
+    .write = sq_write,
+    .merchant_insert = merchant_insert,
+    .merchant_get = merchant_get,
+    .merchant_count = merchant_count,
+    .key_insert = key_insert,
+    .key_find = key_find,
+    .key_list = key_list,
+    .seller_insert = seller_insert,
+    .seller_get = seller_get,
+    .payout_insert = payout_insert,
+    .payout_get = payout_get,
+    .payout_ref_exists = payout_ref_exists,
+    .balance_get = balance_get,
+    .ledger_post = ledger_post,
+    .ledger_audit = ledger_audit,
+};

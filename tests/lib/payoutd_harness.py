@@ -1,0 +1,252 @@
+"""Test harness for payoutd integration tests.
+
+Starts the real payoutd binary on a free port with its own SQLite file,
+creates merchants through `payoutd merchant create --json`, and talks HTTP
+with urllib. The client side of JWE is python3-jwcrypto, an implementation
+independent of payoutd's, so every encrypted exchange is an interop check.
+"""
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from jwcrypto import jwe, jwk
+from jwcrypto.common import json_encode
+
+PAYOUTD = os.environ.get("PAYOUTD_BIN", "payoutd")
+SOURCE_DIR = os.environ.get("PAY_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+SHARED_DIR = os.environ.get("PAY_SHARED_DIR", os.path.join(SOURCE_DIR, "..", "shared"))
+KST = timezone(timedelta(hours=9))
+TRACE_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def kst_now_iso():
+    return datetime.now(KST).replace(microsecond=0).isoformat()
+
+
+def seal(key_hex, payload, header=None, raw_header=None):
+    """Seals payload (str/bytes/JSON-able) with jwcrypto as an integrator would."""
+    if not isinstance(payload, (bytes, str)):
+        payload = json.dumps(payload, ensure_ascii=False)
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
+    key = jwk.JWK(kty="oct", k=base64.urlsafe_b64encode(bytes.fromhex(key_hex)).rstrip(b"=").decode())
+    protected = {"alg": "dir", "enc": "A256GCM", "iat": kst_now_iso(), "nonce": str(uuid.uuid4())}
+    if header:
+        protected.update(header)
+    tok = jwe.JWE(payload, protected=raw_header if raw_header else json_encode(protected))
+    tok.add_recipient(key)
+    return tok.serialize(compact=True)
+
+
+def open_token(key_hex, token):
+    """Opens a token with jwcrypto; returns (protected header dict, plaintext bytes)."""
+    key = jwk.JWK(kty="oct", k=base64.urlsafe_b64encode(bytes.fromhex(key_hex)).rstrip(b"=").decode())
+    tok = jwe.JWE()
+    tok.deserialize(token.strip(), key=key)
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "==").decode("utf-8"))
+    return header, tok.payload
+
+
+class Response:
+    def __init__(self, status, headers, raw):
+        self.status = status
+        self.headers = headers
+        self.raw = raw
+        self.content_type = headers.get("Content-Type", "")
+        self.json = None
+        self.jwe_header = None
+
+    def __repr__(self):
+        return "Response(%d, %s, %r)" % (self.status, self.content_type, self.json or self.raw[:200])
+
+
+class Server:
+    """A payoutd process on a free loopback port."""
+
+    def __init__(self, workdir=None, db=None, extra_args=None, demo=False):
+        self.workdir = workdir or tempfile.mkdtemp(prefix="payoutd-test-")
+        self.db = db or os.path.join(self.workdir, "payoutd.db")
+        self.extra_args = list(extra_args or [])
+        self.demo = demo
+        self.proc = None
+        self.port = None
+        self.log_path = os.path.join(self.workdir, "payoutd.log")
+        self.stdout_path = os.path.join(self.workdir, "payoutd.out")
+
+    def start(self, timeout=15):
+        ready = os.path.join(self.workdir, "ready")
+        if os.path.exists(ready):
+            os.unlink(ready)
+        args = [PAYOUTD, "--listen", "127.0.0.1:0", "--db", self.db, "--ready-file", ready]
+        if not self.demo:
+            args.append("--no-demo")
+        args += self.extra_args
+        self.log = open(self.log_path, "ab")
+        self.out = open(self.stdout_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.out, stderr=self.log)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if os.path.exists(ready):
+                with open(ready) as f:
+                    text = f.read().strip()
+                if text:
+                    self.port = int(text)
+                    return self
+            if self.proc.poll() is not None:
+                raise RuntimeError("payoutd exited with %s: %s" % (self.proc.returncode, self.read_log()))
+            time.sleep(0.02)
+        raise RuntimeError("payoutd did not become ready: " + self.read_log())
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+            self.out.close()
+        rc = self.proc.returncode if self.proc else None
+        self.proc = None
+        return rc
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def read_log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    @property
+    def base(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def create_merchant(self, contract=True, test_balance=None, mid=None):
+        args = [PAYOUTD, "merchant", "create", "--db", self.db, "--json"]
+        if not contract:
+            args.append("--no-contract")
+        if test_balance is not None:
+            args += ["--test-balance", str(test_balance)]
+        if mid:
+            args += ["--mid", mid]
+        out = subprocess.run(args, check=True, capture_output=True, timeout=30)
+        return json.loads(out.stdout)
+
+    def request(self, method, path, secret_key=None, body=None, headers=None, auth=None,
+                content_type=None, timeout=30):
+        """Raw HTTP; body is bytes/str; returns Response (JSON parsed when possible)."""
+        hdrs = dict(headers or {})
+        if auth is not None:
+            hdrs["Authorization"] = auth
+        elif secret_key is not None:
+            hdrs["Authorization"] = "Basic " + base64.b64encode((secret_key + ":").encode()).decode()
+        data = None
+        if body is not None:
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            hdrs.setdefault("Content-Type", content_type or "application/json")
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=hdrs)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                resp = Response(r.status, r.headers, r.read())
+        except urllib.error.HTTPError as e:
+            resp = Response(e.code, e.headers, e.read())
+        try:
+            resp.json = json.loads(resp.raw.decode("utf-8"))
+        except ValueError:
+            pass
+        return resp
+
+    def call(self, method, path, keys, payload=None, encrypted=None, headers=None, token=None):
+        """An API call as an integrator makes it: seals payload with the security
+        key when encrypted (default: whenever there is a payload), and opens an
+        encrypted response, so resp.json is always the plaintext envelope."""
+        if encrypted is None:
+            encrypted = payload is not None or token is not None
+        hdrs = dict(headers or {})
+        body = None
+        if encrypted:
+            hdrs["TossPayments-api-security-mode"] = "ENCRYPTION"
+            if token is None and payload is not None:
+                token = seal(keys["securityKey"], payload)
+            body = token
+            if body is not None:
+                hdrs.setdefault("Content-Type", "text/plain")
+        elif payload is not None:
+            body = json.dumps(payload, ensure_ascii=False)
+        resp = self.request(method, path, keys["secretKey"], body=body, headers=hdrs)
+        if resp.content_type.startswith("text/plain"):
+            resp.jwe_header, plain = open_token(keys["securityKey"], resp.raw.decode("ascii"))
+            resp.json = json.loads(plain.decode("utf-8"))
+        return resp
+
+
+class ServerTestCase(unittest.TestCase):
+    """Starts one payoutd per test class; merchants are created per test as needed."""
+
+    server_args = []
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(extra_args=cls.server_args).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def merchant(self, **kw):
+        return self.server.create_merchant(**kw)
+
+    def assertError(self, resp, status, code, encrypted=None):
+        self.assertEqual(resp.status, status, resp)
+        self.assertIsNotNone(resp.json, resp)
+        self.assertEqual(resp.json["error"]["code"], code, resp.json)
+        self.assertIsNone(resp.json["entityBody"])
+        self.assertIsNone(resp.json["entityType"])
+        self.assertEqual(resp.json["version"], "2022-11-16")
+        self.assertRegex(resp.json["traceId"], TRACE_RE)
+        self.assertEqual(resp.headers.get("X-TossPayments-Trace-Id"), resp.json["traceId"])
+        if encrypted is True:
+            self.assertTrue(resp.content_type.startswith("text/plain"), resp.content_type)
+        elif encrypted is False:
+            self.assertTrue(resp.content_type.startswith("application/json"), resp.content_type)
+        return resp.json["error"]
+
+    def assertEntity(self, resp, entity_type, encrypted=None):
+        self.assertEqual(resp.status, 200, resp)
+        self.assertEqual(resp.json["version"], "2022-11-16")
+        self.assertEqual(resp.json["entityType"], entity_type)
+        self.assertRegex(resp.json["traceId"], TRACE_RE)
+        self.assertEqual(resp.headers.get("X-TossPayments-Trace-Id"), resp.json["traceId"])
+        self.assertNotIn("error", resp.json)
+        if encrypted is True:
+            self.assertTrue(resp.content_type.startswith("text/plain"), resp.content_type)
+            self.assertEqual(resp.jwe_header["alg"], "dir")
+            self.assertEqual(resp.jwe_header["enc"], "A256GCM")
+        elif encrypted is False:
+            self.assertTrue(resp.content_type.startswith("application/json"), resp.content_type)
+        return resp.json["entityBody"]
+
+
+def main():
+    unittest.main(verbosity=2)
