@@ -72,7 +72,7 @@ static pay_store_rc check_item(pay_tx *tx, request_job *job, size_t i, int64_t *
                        i, p->ref_payout_id);
         return PAY_STORE_ABORT;
     }
-    pay_seller seller;
+    pay_seller seller = {0};
     rc = tx->ops->seller_get(tx, scope, p->destination, &seller);
     if (rc == PAY_STORE_NOTFOUND || (rc == PAY_STORE_OK && seller.deleted)) {
         pay_seller_clear(&seller);

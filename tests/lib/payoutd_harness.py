@@ -217,6 +217,10 @@ class ServerTestCase(unittest.TestCase):
     def merchant(self, **kw):
         return self.server.create_merchant(**kw)
 
+    def tearDown(self):
+        # The ledger must balance after every test, whatever the test did.
+        self.assertEqual(ledger_problems(self.server.db), [])
+
     def assertError(self, resp, status, code, encrypted=None):
         self.assertEqual(resp.status, status, resp)
         self.assertIsNotNone(resp.json, resp)
@@ -250,3 +254,84 @@ class ServerTestCase(unittest.TestCase):
 
 def main():
     unittest.main(verbosity=2)
+
+
+# ---- database inspection (read-only; payoutd may be running) ----------------
+
+import sqlite3  # noqa: E402
+
+INTERNAL_ACCOUNTS = (1, 2, 3)  # available, pending, reserved (core/model.h)
+
+
+def db_connect(db):
+    return sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
+
+
+def db_snapshot(db):
+    """Every row of every table, for 'nothing changed' assertions."""
+    con = db_connect(db)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        snap = {}
+        for t in tables:
+            ncols = len(con.execute("SELECT * FROM %s LIMIT 0" % t).description)
+            order = ", ".join(str(i + 1) for i in range(ncols))
+            snap[t] = con.execute("SELECT * FROM %s ORDER BY %s" % (t, order)).fetchall()
+        return snap
+    finally:
+        con.close()
+
+
+def ledger_problems(db):
+    """Checks the double-entry invariants over every merchant and environment;
+    returns a list of problems (empty when the ledger balances)."""
+    con = db_connect(db)
+    problems = []
+    try:
+        scopes = con.execute("SELECT DISTINCT merchant_id, env FROM ledger_txns").fetchall()
+        for mid, env in scopes:
+            bal = dict(con.execute(
+                "SELECT account, balance FROM ledger_accounts WHERE merchant_id=? AND env=?", (mid, env)))
+            ent = dict(con.execute(
+                "SELECT e.account, sum(e.amount) FROM ledger_entries e JOIN ledger_txns t ON t.id=e.txn_id "
+                "WHERE t.merchant_id=? AND t.env=? GROUP BY e.account", (mid, env)))
+            if sum(bal.values()) != 0:
+                problems.append("scope %s/%s: balances sum to %d" % (mid, env, sum(bal.values())))
+            for acct in set(bal) | set(ent):
+                if bal.get(acct, 0) != ent.get(acct, 0):
+                    problems.append("scope %s/%s account %s: balance %s != entries %s"
+                                    % (mid, env, acct, bal.get(acct), ent.get(acct)))
+                if acct in INTERNAL_ACCOUNTS and bal.get(acct, 0) < 0:
+                    problems.append("scope %s/%s account %s negative" % (mid, env, acct))
+            unbalanced = con.execute(
+                "SELECT count(*) FROM (SELECT t.id FROM ledger_txns t JOIN ledger_entries e ON e.txn_id=t.id "
+                "WHERE t.merchant_id=? AND t.env=? GROUP BY t.id HAVING sum(e.amount) <> 0)", (mid, env)).fetchone()[0]
+            if unbalanced:
+                problems.append("scope %s/%s: %d unbalanced transactions" % (mid, env, unbalanced))
+        # reserved must equal the sum of unfinished payouts
+        for mid, env in scopes:
+            reserved = con.execute(
+                "SELECT coalesce(balance,0) FROM ledger_accounts WHERE merchant_id=? AND env=? AND account=3",
+                (mid, env)).fetchone()
+            open_sum = con.execute(
+                "SELECT coalesce(sum(amount),0) FROM payouts WHERE merchant_id=? AND env=? AND status IN (1,2)",
+                (mid, env)).fetchone()[0]
+            if (reserved[0] if reserved else 0) != open_sum:
+                problems.append("scope %s/%s: reserved %s != open payouts %s"
+                                % (mid, env, reserved[0] if reserved else 0, open_sum))
+    finally:
+        con.close()
+    return problems
+
+
+def next_weekday(days_ahead=7):
+    """A KST date days_ahead from today moved to a Wednesday (never a weekend)."""
+    d = datetime.now(KST).date() + timedelta(days=days_ahead)
+    while d.weekday() != 2:
+        d += timedelta(days=1)
+    return d.isoformat()
+
+
+def kst_today():
+    return datetime.now(KST).date().isoformat()
