@@ -34,6 +34,9 @@ bool pay_buf_reserve(pay_buf *b, size_t extra)
         b->oom = true;
         return false;
     }
+    /* keep "NUL-terminated past len" true from the first allocation on, so
+     * pay_buf_steal of a buffer that was never written returns "" */
+    p[b->len] = 0;
     b->data = p;
     b->cap = cap;
     return true;
