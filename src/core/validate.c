@@ -443,6 +443,14 @@ bool pay_decode_payout_item(const json_t *item, size_t index, int32_t today, pay
     }
     memcpy(out->ref_payout_id, s, n + 1);
     if (get_text(item, pre, "destination", true, PAY_DESTINATION_MAX, &s, &n, f) < 0) return false;
+    /* A seller id is ASCII; the check also keeps the byte length within the
+     * field (64 multibyte characters would be up to 256 bytes). */
+    if (!is_token(s, n)) {
+        pay_fault_set2(f, PAY_E_INVALID_REQUEST,
+                       "%sdestination: 공백 없는 영문, 숫자, 기호만 허용됩니다 (셀러 id)",
+                       "%sdestination: printable ASCII without spaces only (a seller id)", pre);
+        return false;
+    }
     memcpy(out->destination, s, n + 1);
     if (get_text(item, pre, "scheduleType", true, 20, &s, &n, f) < 0) return false;
     if (!pay_schedule_type_parse(s, &out->schedule_type)) {
