@@ -68,7 +68,13 @@
     X(AUDIT_UNBALANCED, "SELECT count(*) FROM (SELECT t.id FROM ledger_txns t"                     \
                         " LEFT JOIN ledger_entries e ON e.txn_id = t.id"                           \
                         " WHERE t.merchant_id = ? AND t.env = ?"                                   \
-                        " GROUP BY t.id HAVING coalesce(sum(e.amount), 0) <> 0)")
+                        " GROUP BY t.id HAVING coalesce(sum(e.amount), 0) <> 0)")                  \
+    X(SAVEPOINT_JOB, "SAVEPOINT job")                                                              \
+    X(RELEASE_JOB, "RELEASE job")                                                                  \
+    X(ROLLBACK_JOB, "ROLLBACK TO job")                                                             \
+    X(SAVEPOINT_LEDGER, "SAVEPOINT ledger")                                                        \
+    X(RELEASE_LEDGER, "RELEASE ledger")                                                            \
+    X(ROLLBACK_LEDGER, "ROLLBACK TO ledger")
 
 enum {
 #define X(name, sql) SQL_##name,
@@ -173,6 +179,14 @@ static pay_store_rc exec_stmt(sq_tx *tx, sqlite3_stmt *s, const char *what)
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) return fail(tx->conn->db, rc, what);
     return PAY_STORE_OK;
+}
+
+/* Runs a cached statement that returns no row (savepoints on the hot path
+ * are prepared once instead of parsed per request). */
+static pay_store_rc run_cached(sq_tx *tx, int which)
+{
+    sqlite3_stmt *s = prep(tx, which);
+    return s ? exec_stmt(tx, s, sql_text[which]) : PAY_STORE_IO;
 }
 
 static pay_store_rc exec_sql(sqlite3 *db, const char *sql)
@@ -488,7 +502,7 @@ static pay_store_rc balance_get(pay_tx *t, pay_scope scope, pay_account account,
     return PAY_STORE_OK;
 }
 
-static pay_store_rc ledger_post(pay_tx *t, pay_scope scope, const char *kind, const char *ref,
+static pay_store_rc ledger_apply(pay_tx *t, pay_scope scope, const char *kind, const char *ref,
                                 int64_t at_us, const pay_entry *entries, size_t n)
 {
     sq_tx *tx = (sq_tx *)t;
@@ -521,6 +535,21 @@ static pay_store_rc ledger_post(pay_tx *t, pay_scope scope, const char *kind, co
         if ((rc = exec_stmt(tx, s, "ledger open account")) != PAY_STORE_OK) return rc;
     }
     return PAY_STORE_OK;
+}
+
+/* A ledger transaction is all or nothing on its own, whatever the calling
+ * job does with an error, so a half-posted transaction can never commit. */
+static pay_store_rc ledger_post(pay_tx *t, pay_scope scope, const char *kind, const char *ref,
+                                int64_t at_us, const pay_entry *entries, size_t n)
+{
+    sq_tx *tx = (sq_tx *)t;
+    pay_store_rc rc = run_cached(tx, SQL_SAVEPOINT_LEDGER);
+    if (rc != PAY_STORE_OK) return rc;
+    rc = ledger_apply(t, scope, kind, ref, at_us, entries, n);
+    if (rc != PAY_STORE_OK && !sqlite3_get_autocommit(tx->conn->db))
+        run_cached(tx, SQL_ROLLBACK_LEDGER);
+    if (!sqlite3_get_autocommit(tx->conn->db)) run_cached(tx, SQL_RELEASE_LEDGER);
+    return rc;
 }
 
 static pay_store_rc ledger_audit(pay_tx *t, pay_scope scope, pay_ledger_audit *out)
@@ -670,7 +699,7 @@ static void run_batch(sq_store *st, wjob **jobs, size_t n)
     }
     size_t i = 0;
     for (; i < n; i++) {
-        if ((rc = exec_sql(db, "SAVEPOINT job")) != PAY_STORE_OK) break;
+        if ((rc = run_cached(&tx, SQL_SAVEPOINT_JOB)) != PAY_STORE_OK) break;
         jobs[i]->rc = jobs[i]->fn(&tx.base, jobs[i]->arg);
         if (sqlite3_get_autocommit(db)) {
             /* SQLite rolled the whole transaction back (I/O error, disk
@@ -678,8 +707,8 @@ static void run_batch(sq_store *st, wjob **jobs, size_t n)
             rc = jobs[i]->rc != PAY_STORE_OK ? jobs[i]->rc : PAY_STORE_IO;
             break;
         }
-        if (jobs[i]->rc != PAY_STORE_OK) exec_sql(db, "ROLLBACK TO job");
-        exec_sql(db, "RELEASE job");
+        if (jobs[i]->rc != PAY_STORE_OK) run_cached(&tx, SQL_ROLLBACK_JOB);
+        if ((rc = run_cached(&tx, SQL_RELEASE_JOB)) != PAY_STORE_OK) break;
     }
     if (i == n) rc = exec_sql(db, "COMMIT");
     if (rc != PAY_STORE_OK) {

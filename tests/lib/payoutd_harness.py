@@ -108,7 +108,9 @@ class Server:
             time.sleep(0.02)
         raise RuntimeError("payoutd did not become ready: " + self.read_log())
 
-    def stop(self, sig=signal.SIGTERM):
+    def stop(self, sig=signal.SIGTERM, check=True):
+        """Stops payoutd; with check, a non-zero exit (a crash, or a leak or
+        UB report from a sanitizer build) fails the test."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -121,6 +123,8 @@ class Server:
             self.out.close()
         rc = self.proc.returncode if self.proc else None
         self.proc = None
+        if check and sig == signal.SIGTERM and rc not in (0, None):
+            raise AssertionError("payoutd exited with %s:\n%s" % (rc, self.read_log()[-4000:]))
         return rc
 
     def restart(self):

@@ -467,7 +467,7 @@ static json_t *meta_pairs(int n)
 {
     json_t *m = json_object();
     for (int i = 0; i < n; i++) {
-        char k[8];
+        char k[16];
         snprintf(k, sizeof k, "k%d", i);
         json_object_set_new(m, k, json_string("v"));
     }
