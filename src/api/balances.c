@@ -1,5 +1,5 @@
 #include "api/handlers.h"
-#include "api/render.h"
+#include "core/render.h"
 
 void pay_api_balances_get(pay_ctx *ctx, const json_t *body)
 {

@@ -1,20 +1,34 @@
 #include "api/handlers.h"
-#include "api/render.h"
+#include "api/lists.h"
+#include "api/reply.h"
 #include "core/payouts.h"
+#include "core/render.h"
+
+static json_t *render_batch(const void *result)
+{
+    const pay_payout_batch *b = result;
+    json_t *items = json_array();
+    for (size_t i = 0; i < b->n; i++) json_array_append_new(items, pay_render_payout(&b->items[i]));
+    json_t *list = json_object();
+    json_object_set_new(list, "items", items);
+    return list;
+}
+
+static json_t *render_payout(const void *result)
+{
+    return pay_render_payout(result);
+}
 
 void pay_api_payouts_create(pay_ctx *ctx, const json_t *body)
 {
-    pay_payout_batch batch;
+    pay_payout_batch batch = {0};
     pay_fault f;
-    if (!pay_payouts_request(ctx->core, &ctx->actor, body, &batch, &f)) {
-        pay_respond_fault(ctx, &f);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; i < batch.n; i++) json_array_append_new(items, pay_render_payout(&batch.items[i]));
-    json_t *list = json_object();
-    json_object_set_new(list, "items", items);
-    pay_respond_entity(ctx, "payout-list", list);
+    pay_reply r;
+    pay_reply_begin(&r, ctx, "payout-list", render_batch, &batch);
+    if (pay_payouts_request(ctx->core, &ctx->actor, body, &batch, &f))
+        pay_reply_ok(&r);
+    else
+        pay_reply_fault(&r, &f);
     pay_payout_batch_free(&batch);
 }
 
@@ -29,4 +43,36 @@ void pay_api_payouts_get(pay_ctx *ctx, const json_t *body)
     }
     pay_respond_entity(ctx, "payout", pay_render_payout(&p));
     pay_payout_clear(&p);
+}
+
+void pay_api_payouts_cancel(pay_ctx *ctx, const json_t *body)
+{
+    (void)body;
+    pay_payout p = {0};
+    pay_fault f;
+    pay_reply r;
+    pay_reply_begin(&r, ctx, "payout", render_payout, &p);
+    if (pay_payout_cancel(ctx->core, &ctx->actor, ctx->params[0], &p, &f))
+        pay_reply_ok(&r);
+    else
+        pay_reply_fault(&r, &f);
+    pay_payout_clear(&p);
+}
+
+void pay_api_payouts_list(pay_ctx *ctx, const json_t *body)
+{
+    (void)body;
+    pay_list_query q;
+    pay_payout_page page;
+    pay_fault f;
+    if (!pay_api_list_query(ctx, true, &q, &f) ||
+        !pay_payouts_list(ctx->core, &ctx->actor, &q, &page, &f)) {
+        pay_respond_fault(ctx, &f);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < page.n; i++) json_array_append_new(items, pay_render_payout(&page.items[i]));
+    json_t *list = pay_api_list_body(items, page.has_next, page.n ? page.items[page.n - 1].id : NULL);
+    pay_respond_entity(ctx, "payout-list", list);
+    pay_payout_page_free(&page);
 }

@@ -1,16 +1,33 @@
 #include "api/handlers.h"
-#include "api/render.h"
+#include "api/lists.h"
+#include "api/reply.h"
+#include "core/render.h"
 #include "core/sellers.h"
+
+static json_t *render_seller(const void *result)
+{
+    return pay_render_seller(result);
+}
+
+static json_t *render_deleted(const void *result)
+{
+    const pay_seller *s = result;
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(s->id));
+    json_object_set_new(o, "refSellerId", json_string(s->ref_seller_id));
+    return o;
+}
 
 void pay_api_sellers_create(pay_ctx *ctx, const json_t *body)
 {
-    pay_seller s;
+    pay_seller s = {0};
     pay_fault f;
-    if (!pay_seller_register(ctx->core, &ctx->actor, body, &s, &f)) {
-        pay_respond_fault(ctx, &f);
-        return;
-    }
-    pay_respond_entity(ctx, "seller", pay_render_seller(&s));
+    pay_reply r;
+    pay_reply_begin(&r, ctx, "seller", render_seller, &s);
+    if (pay_seller_register(ctx->core, &ctx->actor, body, &s, &f))
+        pay_reply_ok(&r);
+    else
+        pay_reply_fault(&r, &f);
     pay_seller_clear(&s);
 }
 
@@ -25,4 +42,49 @@ void pay_api_sellers_get(pay_ctx *ctx, const json_t *body)
     }
     pay_respond_entity(ctx, "seller", pay_render_seller(&s));
     pay_seller_clear(&s);
+}
+
+void pay_api_sellers_update(pay_ctx *ctx, const json_t *body)
+{
+    pay_seller s = {0};
+    pay_fault f;
+    pay_reply r;
+    pay_reply_begin(&r, ctx, "seller", render_seller, &s);
+    if (pay_seller_update(ctx->core, &ctx->actor, ctx->params[0], body, &s, &f))
+        pay_reply_ok(&r);
+    else
+        pay_reply_fault(&r, &f);
+    pay_seller_clear(&s);
+}
+
+void pay_api_sellers_delete(pay_ctx *ctx, const json_t *body)
+{
+    (void)body;
+    pay_seller s = {0};
+    pay_fault f;
+    pay_reply r;
+    pay_reply_begin(&r, ctx, "deleted-entity", render_deleted, &s);
+    if (pay_seller_delete(ctx->core, &ctx->actor, ctx->params[0], &s, &f))
+        pay_reply_ok(&r);
+    else
+        pay_reply_fault(&r, &f);
+    pay_seller_clear(&s);
+}
+
+void pay_api_sellers_list(pay_ctx *ctx, const json_t *body)
+{
+    (void)body;
+    pay_list_query q;
+    pay_seller_page page;
+    pay_fault f;
+    if (!pay_api_list_query(ctx, false, &q, &f) ||
+        !pay_sellers_list(ctx->core, &ctx->actor, &q, &page, &f)) {
+        pay_respond_fault(ctx, &f);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < page.n; i++) json_array_append_new(items, pay_render_seller(&page.items[i]));
+    json_t *list = pay_api_list_body(items, page.has_next, page.n ? page.items[page.n - 1].id : NULL);
+    pay_respond_entity(ctx, "seller-list", list);
+    pay_seller_page_free(&page);
 }

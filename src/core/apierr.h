@@ -25,7 +25,7 @@ const char *pay_api_err_message(pay_api_err e, pay_lang lang);
 /* Looks a wire code up ("NOT_FOUND"); PAY_E_NONE when unknown. */
 pay_api_err pay_api_err_from_code(const char *code);
 
-#define PAY_FAULT_DETAIL_MAX 400
+#define PAY_FAULT_DETAIL_MAX 768
 
 typedef struct pay_fault {
     pay_api_err code;

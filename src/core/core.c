@@ -9,6 +9,8 @@ void pay_actor_init(pay_actor *actor, const pay_core *core, const pay_merchant *
     actor->scope.env = env;
     actor->now_us = pay_clock_now(core->clock, merchant, env);
     actor->trace_id = trace_id;
+    actor->api_key_id = 0;
+    actor->on_commit = NULL;
 }
 
 void pay_fault_from_store(pay_fault *f, pay_store_rc rc)

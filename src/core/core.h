@@ -15,10 +15,27 @@
 #include "core/model.h"
 #include "store/store.h"
 
+typedef struct pay_calendar pay_calendar;
+typedef struct pay_inflight pay_inflight;
+typedef struct pay_worker pay_worker;
+
 typedef struct pay_core {
     pay_store *store;
     const pay_clock *clock;
+    const pay_calendar *calendar; /* Korean business days (core/calendar.h) */
+    pay_inflight *inflight;       /* idempotent requests running (core/idempotency.h) */
+    pay_worker *webhook_worker;   /* kicked when events are due; may be NULL */
+    pay_worker *scheduler_worker; /* may be NULL */
 } pay_core;
+
+/* Work a caller wants committed atomically with a domain change, run inside
+ * the same write transaction after the change succeeded (the HTTP layer
+ * stores the idempotent response this way, so a crash can never separate a
+ * payout from the record that it was made). */
+typedef struct pay_commit_hook {
+    pay_store_rc (*fn)(pay_tx *tx, void *arg);
+    void *arg;
+} pay_commit_hook;
 
 typedef struct pay_actor {
     pay_merchant merchant;
@@ -26,7 +43,15 @@ typedef struct pay_actor {
     pay_scope scope;
     int64_t now_us; /* business time: the merchant's clock in this environment */
     const char *trace_id;
+    int64_t api_key_id;               /* the secret key that authenticated */
+    const pay_commit_hook *on_commit; /* NULL = none */
 } pay_actor;
+
+/* Runs the actor's commit hook, if any; call last inside a write job. */
+static inline pay_store_rc pay_actor_commit(pay_tx *tx, const pay_actor *a)
+{
+    return a->on_commit ? a->on_commit->fn(tx, a->on_commit->arg) : PAY_STORE_OK;
+}
 
 /* Fills actor->scope and actor->now_us from merchant and env. */
 void pay_actor_init(pay_actor *actor, const pay_core *core, const pay_merchant *merchant,

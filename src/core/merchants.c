@@ -172,7 +172,7 @@ static pay_store_rc auth_fn(pay_tx *tx, void *arg)
 }
 
 pay_auth_result pay_merchant_authenticate(pay_core *core, const char *key, size_t len,
-                                          pay_merchant *merchant, pay_env *env,
+                                          pay_merchant *merchant, pay_env *env, int64_t *key_id,
                                           pay_store_rc *store_rc)
 {
     for (size_t i = 0; i < sizeof other_kinds / sizeof other_kinds[0]; i++) {
@@ -197,6 +197,7 @@ pay_auth_result pay_merchant_authenticate(pay_core *core, const char *key, size_
     if (job.key.expires_at_us && job.key.expires_at_us <= now) return PAY_AUTH_UNKNOWN_KEY;
     *merchant = job.merchant;
     *env = job.key.env;
+    *key_id = job.key.id;
     return PAY_AUTH_OK;
 }
 

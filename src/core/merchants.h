@@ -48,7 +48,7 @@ typedef enum pay_auth_result {
 
 /* Finds the merchant and environment of a secret key string. */
 pay_auth_result pay_merchant_authenticate(pay_core *core, const char *key, size_t len,
-                                          pay_merchant *merchant, pay_env *env,
+                                          pay_merchant *merchant, pay_env *env, int64_t *key_id,
                                           pay_store_rc *store_rc);
 
 /* The valid security keys of a scope at now_us, newest first (1 or 2). */

@@ -1,5 +1,6 @@
 #include "core/model.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define NAME_TABLE(fn_name, parse_name, type, ...)                                                 \
@@ -77,4 +78,29 @@ void pay_payout_clear(pay_payout *p)
     if (!p) return;
     json_decref(p->metadata);
     memset(p, 0, sizeof *p);
+}
+
+const char *pay_event_status_name(pay_event_status s)
+{
+    switch (s) {
+    case PAY_EVENT_PENDING: return "PENDING";
+    case PAY_EVENT_DELIVERED: return "DELIVERED";
+    case PAY_EVENT_FAILED: return "FAILED";
+    case PAY_EVENT_NO_ENDPOINT: return "NO_ENDPOINT";
+    }
+    return "UNKNOWN";
+}
+
+void pay_webhook_event_clear(pay_webhook_event *e)
+{
+    if (!e) return;
+    free(e->body);
+    memset(e, 0, sizeof *e);
+}
+
+void pay_idem_record_clear(pay_idem_record *r)
+{
+    if (!r) return;
+    free(r->body);
+    memset(r, 0, sizeof *r);
 }

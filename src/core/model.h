@@ -142,8 +142,62 @@ typedef struct pay_payout {
     char error_code[64];     /* empty when no error */
     char error_message[512];
     int64_t updated_at_us;
+    /* When the scheduler moves it next (REQUESTED: start of its payout date;
+     * IN_PROGRESS: end of the bank step); 0 once final. Business time. */
+    int64_t due_at_us;
 } pay_payout;
 void pay_payout_clear(pay_payout *p);
+
+/* ---- webhooks (spec §4.11) ---- */
+
+typedef enum pay_event_status {
+    PAY_EVENT_PENDING = 0,     /* waiting for its next attempt */
+    PAY_EVENT_DELIVERED = 1,   /* the receiver answered 200 */
+    PAY_EVENT_FAILED = 2,      /* every retry used up */
+    PAY_EVENT_NO_ENDPOINT = 3, /* no webhook URL was set when it was due */
+} pay_event_status;
+const char *pay_event_status_name(pay_event_status s);
+
+#define PAY_EVENT_TYPE_MAX 32
+#define PAY_URL_MAX 2048
+
+typedef struct pay_webhook_event {
+    int64_t seq;
+    char event_id[PAY_OBJECT_ID_MAX];
+    pay_scope scope;
+    char event_type[PAY_EVENT_TYPE_MAX]; /* payout.changed | seller.changed */
+    char *body;                          /* exact JSON bytes that are signed and sent */
+    int64_t created_at_us;
+    pay_event_status status;
+    int attempts; /* deliveries tried so far */
+    int64_t next_attempt_at_us;
+    int64_t last_attempt_at_us;
+    int last_http_status; /* 0 = no HTTP answer */
+    char last_error[256];
+    int64_t delivered_at_us;
+} pay_webhook_event;
+void pay_webhook_event_clear(pay_webhook_event *e);
+
+/* ---- idempotency (spec §7) ---- */
+
+typedef struct pay_idem_record {
+    uint8_t scope_hash[32]; /* SHA-256 of API key + method + URL + Idempotency-Key */
+    pay_scope scope;
+    int64_t created_at_us;
+    int http_status;
+    char *body; /* the plaintext response envelope */
+} pay_idem_record;
+void pay_idem_record_clear(pay_idem_record *r);
+
+/* ---- sales credited by the operator, settled on a date (spec §5.1) ---- */
+
+typedef struct pay_credit {
+    int64_t id;
+    pay_scope scope;
+    int64_t amount;
+    int32_t settle_date; /* KST date on which pending becomes available */
+    int64_t created_at_us;
+} pay_credit;
 
 /* Ledger accounts of one scope. Double entry: every transaction's entries sum
  * to zero, so the sum of all balances of a scope is always zero. */

@@ -13,20 +13,32 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "common/log.h"
 #include "common/text.h"
+#include "core/calendar.h"
+#include "core/idempotency.h"
 #include "core/merchants.h"
+#include "core/scheduler.h"
+#include "core/webhooks.h"
 #include "http/server.h"
 #include "store/store.h"
 
 #define DEMO_MID "demo"
 #define DEMO_TEST_FUNDING INT64_C(100000000) /* 100,000,000 KRW available in test */
 
+#define ADMIN_TOKEN_MAX 256
+#define SCHEDULER_INTERVAL_MS 250
+#define WEBHOOK_INTERVAL_MS 250
+
 typedef struct options {
     char host[256];
     uint16_t port;
     const char *db;
     const char *ready_file;
+    const char *holidays;
+    const char *admin_token_file;
     unsigned threads;
     bool demo;
 } options;
@@ -44,6 +56,10 @@ static void usage(FILE *out)
             "  --threads N          HTTP worker threads (default 4)\n"
             "  --ready-file FILE    write the bound port to FILE once listening\n"
             "  --no-demo            do not create the demo merchant on an empty database\n"
+            "  --holidays FILE      Korean business-day calendar (default: the built-in\n"
+            "                       copy of data/holidays-kr.tsv)\n"
+            "  --admin-token-file F enable the admin API (/admin/v1) with the token in F;\n"
+            "                       or set PAYOUTD_ADMIN_TOKEN. Without either it is off.\n"
             "\n"
             "merchant create options:\n"
             "  --db FILE            database file (required)\n"
@@ -138,6 +154,31 @@ static bool write_ready_file(const char *path, uint16_t port)
     return rename(tmp, path) == 0;
 }
 
+/* The admin token comes from a file or the environment, never the command
+ * line (which other users can read in the process list). */
+static bool read_admin_token(const options *o, char out[ADMIN_TOKEN_MAX])
+{
+    out[0] = 0;
+    const char *env = getenv("PAYOUTD_ADMIN_TOKEN");
+    if (o->admin_token_file) {
+        FILE *f = fopen(o->admin_token_file, "r");
+        if (!f || !fgets(out, ADMIN_TOKEN_MAX, f)) {
+            fprintf(stderr, "payoutd: cannot read the admin token from %s\n", o->admin_token_file);
+            if (f) fclose(f);
+            return false;
+        }
+        fclose(f);
+        out[strcspn(out, "\r\n")] = 0;
+    } else if (env) {
+        pay_strlcpy(out, env, ADMIN_TOKEN_MAX);
+    }
+    if (out[0] && strlen(out) < 16) {
+        fprintf(stderr, "payoutd: the admin token must be at least 16 characters\n");
+        return false;
+    }
+    return true;
+}
+
 static int serve(int argc, char **argv)
 {
     options o = {.port = 8080, .db = "payoutd.db", .threads = 4, .demo = true};
@@ -146,6 +187,8 @@ static int serve(int argc, char **argv)
         {"listen", required_argument, NULL, 'l'}, {"db", required_argument, NULL, 'd'},
         {"log-level", required_argument, NULL, 'L'}, {"threads", required_argument, NULL, 't'},
         {"ready-file", required_argument, NULL, 'r'}, {"no-demo", no_argument, NULL, 'n'},
+        {"holidays", required_argument, NULL, 'H'},
+        {"admin-token-file", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c;
     unsigned long long v;
@@ -175,6 +218,8 @@ static int serve(int argc, char **argv)
             break;
         case 'r': o.ready_file = optarg; break;
         case 'n': o.demo = false; break;
+        case 'H': o.holidays = optarg; break;
+        case 'A': o.admin_token_file = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -194,24 +239,40 @@ static int serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    char admin_token[ADMIN_TOKEN_MAX];
+    if (!read_admin_token(&o, admin_token)) return 2;
+    char err[512];
+    pay_calendar *calendar = o.holidays ? pay_calendar_load_file(o.holidays, err, sizeof err)
+                                        : pay_calendar_load_default(err, sizeof err);
+    if (!calendar) {
+        fprintf(stderr, "payoutd: holiday calendar: %s\n", err);
+        return 1;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = 1;
     pay_store *store = open_store(o.db, o.threads + 1);
-    if (!store) return 1;
-    pay_core core = {store, &pay_clock_system};
-
+    pay_core core = {store, &pay_clock_system, calendar, pay_inflight_new(), NULL, NULL};
+    pay_server *srv = NULL;
     int64_t merchants = 0;
     pay_merchant demo;
     pay_issued_keys keys;
     bool created_demo = false;
+    if (!store || !core.inflight) goto out;
     if (o.demo && pay_store_read(store, count_fn, &merchants) == PAY_STORE_OK && merchants == 0) {
         pay_merchant_spec spec = {DEMO_MID, true, DEMO_TEST_FUNDING};
         pay_fault f;
         if (!pay_merchant_create(&core, &spec, &demo, &keys, &f)) {
             fprintf(stderr, "payoutd: cannot create the demo merchant: %s\n",
                     pay_api_err_code(f.code));
-            pay_store_close(store);
-            return 1;
+            goto out;
         }
         created_demo = true;
+    }
+    core.scheduler_worker = pay_worker_start(&core, pay_scheduler_run_all, SCHEDULER_INTERVAL_MS);
+    core.webhook_worker = pay_worker_start(&core, pay_webhooks_deliver_due, WEBHOOK_INTERVAL_MS);
+    if (!core.scheduler_worker || !core.webhook_worker) {
+        fprintf(stderr, "payoutd: cannot start background workers\n");
+        goto out;
     }
 
     pay_server_config cfg;
@@ -219,30 +280,41 @@ static int serve(int argc, char **argv)
     cfg.host = o.host;
     cfg.port = o.port;
     cfg.threads = o.threads;
-    char err[512];
-    pay_server *srv = pay_server_start(&core, &cfg, err, sizeof err);
+    cfg.admin_token = admin_token[0] ? admin_token : NULL;
+    srv = pay_server_start(&core, &cfg, err, sizeof err);
+    OPENSSL_cleanse(admin_token, sizeof admin_token);
     if (!srv) {
         fprintf(stderr, "payoutd: %s\n", err);
-        if (created_demo) pay_issued_keys_wipe(&keys);
-        pay_store_close(store);
-        return 1;
+        goto out;
     }
     uint16_t port = pay_server_port(srv);
     if (created_demo) {
         print_demo(&demo, &keys, o.host, port);
         pay_issued_keys_wipe(&keys);
+        created_demo = false;
     }
-    pay_log_info("payoutd listening on http://%s:%u (database %s, %u threads)", o.host,
-                 (unsigned)port, o.db, o.threads);
+    pay_log_info("payoutd listening on http://%s:%u (database %s, %u threads, admin API %s, "
+                 "calendar %d-%d)",
+                 o.host, (unsigned)port, o.db, o.threads, cfg.admin_token ? "on" : "off",
+                 pay_calendar_first_year(calendar), pay_calendar_last_year(calendar));
     if (o.ready_file && !write_ready_file(o.ready_file, port))
         pay_log_warn("cannot write the ready file %s", o.ready_file);
 
     int sig = 0;
     sigwait(&sigs, &sig);
     pay_log_info("payoutd: signal %d, shutting down", sig);
+    rc = 0;
+out:
+    /* Stop taking requests first, then the workers, then the store. */
     pay_server_stop(srv);
+    pay_worker_stop(core.scheduler_worker);
+    pay_worker_stop(core.webhook_worker);
+    if (created_demo) pay_issued_keys_wipe(&keys);
     pay_store_close(store);
-    return 0;
+    pay_inflight_free(core.inflight);
+    pay_calendar_free(calendar);
+    curl_global_cleanup();
+    return rc;
 }
 
 static int merchant_create(int argc, char **argv)
@@ -282,7 +354,7 @@ static int merchant_create(int argc, char **argv)
     }
     pay_store *store = open_store(db, 1);
     if (!store) return 1;
-    pay_core core = {store, &pay_clock_system};
+    pay_core core = {store, &pay_clock_system, NULL, NULL, NULL, NULL};
     pay_merchant_spec spec = {mid, contract, (int64_t)funding};
     pay_merchant m;
     pay_issued_keys keys;

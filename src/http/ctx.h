@@ -48,6 +48,14 @@ typedef struct pay_ctx {
     bool seal_errors;   /* the caller proved it holds the key: seal errors too */
     pay_key resp_key;
 
+    /* idempotency (spec §7, http/idem.c) */
+    bool idem_active;   /* this request's outcome is recorded under idem_hash */
+    bool idem_running;  /* idem_hash is in the in-flight set */
+    uint8_t idem_hash[32];
+    char replay_trace_id[PAY_TRACE_ID_LEN + 1]; /* set when replaying */
+
+    bool admin; /* an /admin/v1 request (http/admin_gate.c) */
+
     /* outcome, for the log line */
     bool responded;
     unsigned status;
@@ -58,8 +66,18 @@ typedef struct pay_ctx {
 /* The request header `name`, or NULL. */
 const char *pay_ctx_header(pay_ctx *ctx, const char *name);
 
+/* The v2 success envelope around entity_body (reference stolen), as text
+ * (malloc'd; NULL when out of memory). */
+char *pay_envelope_entity(pay_ctx *ctx, const char *entity_type, json_t *entity_body);
+
+/* Sends text (ownership taken) with status; sealed with resp_key if seal. */
+void pay_respond_text(pay_ctx *ctx, unsigned status, char *text, bool seal);
+
 /* Renders the v2 success envelope around entity_body (reference stolen). */
 void pay_respond_entity(pay_ctx *ctx, const char *entity_type, json_t *entity_body);
+
+/* A plain JSON object (reference stolen), for the admin API. */
+void pay_respond_json(pay_ctx *ctx, unsigned status, json_t *obj);
 
 /* Renders the v2 error envelope for a fault (sealed when the caller holds
  * the key, plain JSON otherwise; same HTTP status either way). */

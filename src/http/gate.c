@@ -63,10 +63,11 @@ bool pay_gate_authenticate(pay_ctx *ctx)
     }
     pay_merchant merchant;
     pay_env env;
+    int64_t key_id = 0;
     pay_store_rc store_rc = PAY_STORE_OK;
     pay_auth_result r = pay_merchant_authenticate(ctx->core, (const char *)decoded,
                                                   (size_t)(colon - decoded), &merchant, &env,
-                                                  &store_rc);
+                                                  &key_id, &store_rc);
     OPENSSL_cleanse(decoded, sizeof decoded);
     switch (r) {
     case PAY_AUTH_OK: break;
@@ -90,6 +91,7 @@ bool pay_gate_authenticate(pay_ctx *ctx)
                       "credentials accepted, but this merchant has no payout (지급대행) "
                       "contract; not a key or encryption problem");
     pay_actor_init(&ctx->actor, ctx->core, &merchant, env, ctx->trace_id);
+    ctx->actor.api_key_id = key_id;
     ctx->authed = true;
     return true;
 }
@@ -195,6 +197,8 @@ bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body)
                       "send the header TossPayments-api-security-mode: ENCRYPTION with a JWE "
                       "body and Content-Type: text/plain");
     if (!(flags & PAY_ROUTE_BODY)) {
+        if (ctx->body.len > 0)
+            return refuse(ctx, PAY_E_INVALID_REQUEST, "this API takes no request body");
         if (!ctx->encrypted) return true;
         /* A bodyless request in ENCRYPTION mode gets a sealed response
          * (spec §10 #18), with the newest valid key. */
@@ -256,4 +260,62 @@ bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body)
     }
     if (plain) pay_jwe_plaintext_free(plain, plain_len);
     return ok;
+}
+
+bool pay_gate_test_code(pay_ctx *ctx)
+{
+    const char *code = pay_ctx_header(ctx, "TossPayments-Test-Code");
+    /* Test keys only: with live keys the header is ignored (spec §1.3). */
+    if (!code || ctx->actor.env != PAY_ENV_TEST) return true;
+    pay_api_err e = pay_api_err_from_code(code);
+    pay_fault f;
+    if (e == PAY_E_NONE)
+        pay_fault_setf(&f, PAY_E_INVALID_TEST_CODE, "TossPayments-Test-Code \"%.48s\" is not an "
+                       "error code of this API (see docs/ERRORS.md)", code);
+    else
+        pay_fault_setf(&f, e, "reproduced by TossPayments-Test-Code; nothing was executed");
+    pay_respond_fault(ctx, &f);
+    return false;
+}
+
+bool pay_gate_admin(pay_ctx *ctx, const uint8_t *token_hash)
+{
+    ctx->admin = true;
+    if (!token_hash)
+        return refuse(ctx, PAY_E_NOT_FOUND,
+                      "the admin API is disabled: start payoutd with an admin token");
+    const char *h = pay_ctx_header(ctx, MHD_HTTP_HEADER_AUTHORIZATION);
+    uint8_t got[32];
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return refuse(ctx, PAY_E_INVALID_ADMIN_TOKEN, "send Authorization: Bearer <admin token>");
+    /* Hash both sides: the comparison is constant-time and independent of
+     * the token's length. */
+    const char *token = h + 7;
+    pay_key_lookup_hash(token, strlen(token), got);
+    if (!pay_ct_equal(got, token_hash, sizeof got))
+        return refuse(ctx, PAY_E_INVALID_ADMIN_TOKEN, "the admin token does not match");
+    return true;
+}
+
+bool pay_gate_admin_body(pay_ctx *ctx, unsigned flags, json_t **body)
+{
+    *body = NULL;
+    if (!(flags & PAY_ROUTE_BODY)) {
+        if (ctx->body.len > 0)
+            return refuse(ctx, PAY_E_INVALID_REQUEST, "this API takes no request body");
+        return true;
+    }
+    if (ctx->body.len == 0) {
+        if (flags & PAY_ROUTE_BODY_OPTIONAL) return true;
+        return refuse(ctx, PAY_E_INVALID_REQUEST, "a JSON object body is required");
+    }
+    json_error_t jerr;
+    if (pay_json_depth(ctx->body.data, ctx->body.len) > PAY_JSON_DEPTH_MAX ||
+        !(*body = json_loadb(ctx->body.data, ctx->body.len, JSON_REJECT_DUPLICATES, &jerr)) ||
+        !json_is_object(*body)) {
+        json_decref(*body);
+        *body = NULL;
+        return refuse(ctx, PAY_E_INVALID_REQUEST, "the body must be one JSON object");
+    }
+    return true;
 }

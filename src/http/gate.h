@@ -16,4 +16,15 @@ bool pay_gate_authenticate(pay_ctx *ctx);
  * *body is NULL for bodyless routes; otherwise a new reference. */
 bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body);
 
+/* TossPayments-Test-Code (spec §1.3): in test mode, answers with the named
+ * error instead of executing; an unknown code is INVALID_TEST_CODE. */
+bool pay_gate_test_code(pay_ctx *ctx);
+
+/* Admin API: Bearer token (token_hash = SHA-256 of the configured token;
+ * NULL when the admin API is disabled, which refuses every request). */
+bool pay_gate_admin(pay_ctx *ctx, const uint8_t *token_hash);
+
+/* Admin API body: one plain JSON object (or none, when the route allows). */
+bool pay_gate_admin_body(pay_ctx *ctx, unsigned flags, json_t **body);
+
 #endif

@@ -1,8 +1,8 @@
 /*
  * The one way out: every response, success or error, leaves through
- * send_envelope, which renders the v2 envelope (spec §6.1), seals it when the
- * request was in ENCRYPTION mode and the caller has proven it holds the key
- * (spec §3.6, §10 #4), and sets X-TossPayments-Trace-Id.
+ * pay_respond_text, which seals the v2 envelope when the request was in
+ * ENCRYPTION mode and the caller has proven it holds the key (spec §3.6,
+ * §10 #4), and sets X-TossPayments-Trace-Id.
  */
 #include <openssl/crypto.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "common/jsonutil.h"
 #include "common/log.h"
 #include "http/ctx.h"
+#include "http/idem.h"
 
 #define PAY_API_VERSION "2022-11-16"
 
@@ -20,16 +21,16 @@ const char *pay_ctx_header(pay_ctx *ctx, const char *name)
 
 static void queue(pay_ctx *ctx, unsigned status, char *body, size_t len, const char *type)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
         return;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    MHD_add_response_header(r, "X-TossPayments-Trace-Id", ctx->trace_id);
-    if (status == MHD_HTTP_METHOD_NOT_ALLOWED && ctx->route == NULL)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST, DELETE");
+    /* A replay carries the first response, trace id included. */
+    MHD_add_response_header(r, "X-TossPayments-Trace-Id",
+                            ctx->replay_trace_id[0] ? ctx->replay_trace_id : ctx->trace_id);
+    if (ctx->replay_trace_id[0]) MHD_add_response_header(r, "Idempotent-Replayed", "true");
     MHD_queue_response(ctx->conn, status, r);
     MHD_destroy_response(r);
     ctx->responded = true;
@@ -37,18 +38,14 @@ static void queue(pay_ctx *ctx, unsigned status, char *body, size_t len, const c
     ctx->resp_bytes = len;
 }
 
-static void send_envelope(pay_ctx *ctx, unsigned status, json_t *env, bool seal)
+void pay_respond_text(pay_ctx *ctx, unsigned status, char *text, bool seal)
 {
-    size_t len = 0;
-    char *text = NULL;
-    if (env) text = json_dumps(env, JSON_COMPACT);
-    json_decref(env);
     if (!text) {
         pay_log_error("trace=%s cannot render a response (out of memory)", ctx->trace_id);
         queue(ctx, 500, strdup("{}"), 2, "application/json");
         return;
     }
-    len = strlen(text);
+    size_t len = strlen(text);
     if (!seal) {
         queue(ctx, status, text, len, "application/json; charset=utf-8");
         return;
@@ -75,17 +72,34 @@ static json_t *envelope_head(pay_ctx *ctx)
     return env;
 }
 
-void pay_respond_entity(pay_ctx *ctx, const char *entity_type, json_t *entity_body)
+static char *dump(json_t *env)
+{
+    char *text = env ? json_dumps(env, JSON_COMPACT) : NULL;
+    json_decref(env);
+    return text;
+}
+
+char *pay_envelope_entity(pay_ctx *ctx, const char *entity_type, json_t *entity_body)
 {
     json_t *env = envelope_head(ctx);
     json_object_set_new(env, "entityType", json_string(entity_type));
     json_object_set_new(env, "entityBody", entity_body);
-    send_envelope(ctx, 200, env, ctx->have_key);
+    return dump(env);
+}
+
+void pay_respond_entity(pay_ctx *ctx, const char *entity_type, json_t *entity_body)
+{
+    pay_respond_text(ctx, 200, pay_envelope_entity(ctx, entity_type, entity_body), ctx->have_key);
+}
+
+void pay_respond_json(pay_ctx *ctx, unsigned status, json_t *obj)
+{
+    pay_respond_text(ctx, status, dump(obj), false);
 }
 
 void pay_respond_fault(pay_ctx *ctx, const pay_fault *fault)
 {
-    char message[1024];
+    char message[PAY_FAULT_DETAIL_MAX + 768];
     pay_fault_message(fault, ctx->lang, message, sizeof message);
     json_t *env = envelope_head(ctx);
     json_object_set_new(env, "entityBody", json_null());
@@ -95,8 +109,10 @@ void pay_respond_fault(pay_ctx *ctx, const pay_fault *fault)
     json_object_set_new(error, "message", pay_json_text(message));
     json_object_set_new(env, "error", error);
     snprintf(ctx->err_code, sizeof ctx->err_code, "%s", pay_api_err_code(fault->code));
-    send_envelope(ctx, (unsigned)pay_api_err_status(fault->code), env,
-                  ctx->have_key && ctx->seal_errors);
+    unsigned status = (unsigned)pay_api_err_status(fault->code);
+    char *text = dump(env);
+    if (text) pay_idem_record_fault(ctx, status, fault->code, text);
+    pay_respond_text(ctx, status, text, ctx->have_key && ctx->seal_errors);
 }
 
 void pay_respond_error(pay_ctx *ctx, pay_api_err code)

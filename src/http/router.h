@@ -14,8 +14,9 @@
 typedef void (*pay_handler)(pay_ctx *ctx, const json_t *body);
 
 enum {
-    PAY_ROUTE_BODY = 1u << 0,      /* takes a JSON body */
-    PAY_ROUTE_ENCRYPTED = 1u << 1, /* body must be a JWE (spec §2.3) */
+    PAY_ROUTE_BODY = 1u << 0,          /* takes a JSON body */
+    PAY_ROUTE_ENCRYPTED = 1u << 1,     /* body must be a JWE (spec §2.3) */
+    PAY_ROUTE_BODY_OPTIONAL = 1u << 2, /* the JSON body may be empty (admin actions) */
 };
 
 struct pay_route {
@@ -38,7 +39,9 @@ pay_route_result pay_route_find(const pay_route *table, const char *method, cons
                                 const pay_route **found,
                                 char params[PAY_PATH_PARAMS][PAY_PATH_PARAM_MAX + 1]);
 
-/* The public API's routes (src/api/routes.c). */
+/* The public API's routes (src/api/routes.c) and the admin API's
+ * (src/api/admin.c). */
 extern const pay_route pay_api_routes[];
+extern const pay_route pay_admin_routes[];
 
 #endif

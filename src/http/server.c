@@ -11,7 +11,9 @@
 #include "common/text.h"
 #include "common/timeutil.h"
 #include "http/ctx.h"
+#include "core/merchants.h"
 #include "http/gate.h"
+#include "http/idem.h"
 #include "http/router.h"
 
 struct pay_server {
@@ -19,6 +21,8 @@ struct pay_server {
     pay_server_config cfg;
     struct MHD_Daemon *daemon;
     uint16_t port;
+    bool admin_enabled;
+    uint8_t admin_token_hash[32]; /* the token itself is not kept */
 };
 
 void pay_server_config_defaults(pay_server_config *cfg)
@@ -58,6 +62,7 @@ static pay_ctx *ctx_new(pay_server *srv, struct MHD_Connection *conn, const char
 static void ctx_free(pay_ctx *ctx)
 {
     if (!ctx) return;
+    pay_idem_finish(ctx);
     pay_key_wipe(&ctx->resp_key);
     if (ctx->body.data) OPENSSL_cleanse(ctx->body.data, ctx->body.cap);
     pay_buf_free(&ctx->body);
@@ -79,8 +84,9 @@ static void log_request(const pay_ctx *ctx)
 static void dispatch(pay_ctx *ctx)
 {
     const pay_route *route = NULL;
-    pay_route_result rr =
-        pay_route_find(pay_api_routes, ctx->method, ctx->path, &route, ctx->params);
+    bool admin = strncmp(ctx->path, "/admin/", 7) == 0;
+    pay_route_result rr = pay_route_find(admin ? pay_admin_routes : pay_api_routes, ctx->method,
+                                         ctx->path, &route, ctx->params);
     if (rr == PAY_ROUTE_NO_PATH) {
         pay_fault f;
         pay_fault_setf(&f, PAY_E_NOT_FOUND, "no API at %.80s", ctx->path);
@@ -95,9 +101,16 @@ static void dispatch(pay_ctx *ctx)
         return;
     }
     ctx->route = route;
-    if (!pay_gate_authenticate(ctx)) return;
     json_t *body = NULL;
-    if (!pay_gate_body(ctx, route->flags, &body)) return;
+    if (admin) {
+        if (!pay_gate_admin(ctx, ctx->srv->admin_enabled ? ctx->srv->admin_token_hash : NULL) ||
+            !pay_gate_admin_body(ctx, route->flags, &body))
+            return;
+    } else if (!pay_gate_authenticate(ctx) || !pay_gate_body(ctx, route->flags, &body) ||
+               !pay_gate_test_code(ctx) || !pay_idem_begin(ctx)) {
+        json_decref(body);
+        return;
+    }
     route->handler(ctx, body);
     json_decref(body);
     if (!ctx->responded) pay_respond_error(ctx, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
@@ -182,6 +195,11 @@ pay_server *pay_server_start(pay_core *core, const pay_server_config *cfg, char 
     }
     srv->core = core;
     srv->cfg = *cfg;
+    srv->cfg.admin_token = NULL;
+    if (cfg->admin_token && cfg->admin_token[0]) {
+        pay_key_lookup_hash(cfg->admin_token, strlen(cfg->admin_token), srv->admin_token_hash);
+        srv->admin_enabled = true;
+    }
 
     struct addrinfo hints = {0}, *ai = NULL;
     hints.ai_family = AF_UNSPEC;

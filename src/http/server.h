@@ -22,6 +22,7 @@ typedef struct pay_server_config {
     unsigned timeout_s;        /* idle/slow connection cut-off */
     size_t connection_memory;  /* MHD per-connection buffer (headers) */
     size_t max_body;           /* request body cap (413 above) */
+    const char *admin_token;   /* NULL: the admin API is disabled */
 } pay_server_config;
 
 /* Defaults for every field (host 127.0.0.1, port 8080). */

@@ -65,7 +65,13 @@ struct pay_store_ops {
     /* merchants */
     pay_store_rc (*merchant_insert)(pay_tx *tx, pay_merchant *m); /* sets m->id */
     pay_store_rc (*merchant_get)(pay_tx *tx, int64_t id, pay_merchant *out);
+    pay_store_rc (*merchant_get_by_mid)(pay_tx *tx, const char *mid, pay_merchant *out);
     pay_store_rc (*merchant_count)(pay_tx *tx, int64_t *count);
+    /* Contract flag and sandbox clock offset. */
+    pay_store_rc (*merchant_update)(pay_tx *tx, const pay_merchant *m);
+    /* Merchants with id > after_id in id order, at most cap. */
+    pay_store_rc (*merchant_list)(pay_tx *tx, int64_t after_id, pay_merchant *out, size_t cap,
+                                  size_t *n);
 
     /* API keys */
     pay_store_rc (*key_insert)(pay_tx *tx, pay_api_key *k); /* sets k->id */
@@ -77,11 +83,36 @@ struct pay_store_ops {
     /* sellers; insert returns CONFLICT when refSellerId was ever used */
     pay_store_rc (*seller_insert)(pay_tx *tx, const pay_seller *s);
     pay_store_rc (*seller_get)(pay_tx *tx, pay_scope scope, const char *id, pay_seller *out);
+    /* Rewrites a stored seller (matched by id and scope). */
+    pay_store_rc (*seller_update)(pay_tx *tx, const pay_seller *s);
+    /* The list position of a seller id, deleted or not (for cursors). */
+    pay_store_rc (*seller_seq)(pay_tx *tx, pay_scope scope, const char *id, int64_t *seq);
+    /* Non-deleted sellers after a position, oldest first. */
+    pay_store_rc (*seller_list)(pay_tx *tx, pay_scope scope, int64_t after_seq, size_t limit,
+                                pay_seller *out, size_t *n, int64_t *last_seq);
+    /* Sum of a seller's payouts requested since since_us, failed and
+     * cancelled ones excepted (the weekly limit, spec §1.2). */
+    pay_store_rc (*seller_recent_total)(pay_tx *tx, pay_scope scope, const char *seller_id,
+                                        int64_t since_us, int64_t *sum);
+    /* Number of a seller's payouts still REQUESTED or IN_PROGRESS. */
+    pay_store_rc (*seller_open_payouts)(pay_tx *tx, pay_scope scope, const char *seller_id,
+                                        int64_t *count);
 
     /* payouts; insert returns CONFLICT when refPayoutId was ever used */
     pay_store_rc (*payout_insert)(pay_tx *tx, const pay_payout *p);
     pay_store_rc (*payout_get)(pay_tx *tx, pay_scope scope, const char *id, pay_payout *out);
     pay_store_rc (*payout_ref_exists)(pay_tx *tx, pay_scope scope, const char *ref, int *exists);
+    /* Status, error, due time and update time of a stored payout. */
+    pay_store_rc (*payout_update)(pay_tx *tx, const pay_payout *p);
+    pay_store_rc (*payout_seq)(pay_tx *tx, pay_scope scope, const char *id, int64_t *seq);
+    /* Payouts after a position, oldest first, with payout_date within
+     * [date_gte, date_lte] (INT32_MIN / INT32_MAX for no bound). */
+    pay_store_rc (*payout_list)(pay_tx *tx, pay_scope scope, int64_t after_seq, int32_t date_gte,
+                                int32_t date_lte, size_t limit, pay_payout *out, size_t *n,
+                                int64_t *last_seq);
+    /* REQUESTED or IN_PROGRESS payouts whose due time is <= now_us, earliest first. */
+    pay_store_rc (*payout_due)(pay_tx *tx, pay_scope scope, int64_t now_us, pay_payout *out,
+                               size_t cap, size_t *n);
 
     /* ledger */
     pay_store_rc (*balance_get)(pay_tx *tx, pay_scope scope, pay_account account, int64_t *out);
@@ -91,6 +122,34 @@ struct pay_store_ops {
     pay_store_rc (*ledger_post)(pay_tx *tx, pay_scope scope, const char *kind, const char *ref,
                                 int64_t at_us, const pay_entry *entries, size_t n);
     pay_store_rc (*ledger_audit)(pay_tx *tx, pay_scope scope, pay_ledger_audit *out);
+
+    /* settlement credits */
+    pay_store_rc (*credit_insert)(pay_tx *tx, pay_credit *c); /* sets c->id */
+    /* Unsettled credits whose settle_date <= today. */
+    pay_store_rc (*credit_due)(pay_tx *tx, pay_scope scope, int32_t today, pay_credit *out,
+                               size_t cap, size_t *n);
+    pay_store_rc (*credit_settle)(pay_tx *tx, int64_t id);
+
+    /* webhooks: one URL per scope; events are the durable outbox */
+    pay_store_rc (*endpoint_get)(pay_tx *tx, pay_scope scope, char *url, size_t cap);
+    /* url NULL removes the endpoint */
+    pay_store_rc (*endpoint_set)(pay_tx *tx, pay_scope scope, const char *url, int64_t now_us);
+    pay_store_rc (*event_insert)(pay_tx *tx, const pay_webhook_event *e);
+    /* Delivery state (status, attempts, times, last result) of a stored event. */
+    pay_store_rc (*event_update)(pay_tx *tx, const pay_webhook_event *e);
+    pay_store_rc (*event_get)(pay_tx *tx, pay_scope scope, const char *event_id,
+                              pay_webhook_event *out);
+    /* PENDING events whose next attempt is due at now_us, oldest first. */
+    pay_store_rc (*event_due)(pay_tx *tx, pay_scope scope, int64_t now_us,
+                              pay_webhook_event *out, size_t cap, size_t *n);
+    /* Newest first, before position before_seq (0 = from the newest). */
+    pay_store_rc (*event_list)(pay_tx *tx, pay_scope scope, int64_t before_seq, size_t limit,
+                               pay_webhook_event *out, size_t *n);
+
+    /* idempotency records */
+    pay_store_rc (*idem_get)(pay_tx *tx, const uint8_t scope_hash[32], pay_idem_record *out);
+    pay_store_rc (*idem_put)(pay_tx *tx, const pay_idem_record *r); /* insert or replace */
+    pay_store_rc (*idem_prune)(pay_tx *tx, pay_scope scope, int64_t before_us);
 };
 
 struct pay_store {

@@ -22,12 +22,29 @@
 
 /* ---- statements ---------------------------------------------------------- */
 
+#define SELLER_COLS                                                                                \
+    "id, merchant_id, env, ref_seller_id, business_type, status, company, individual, account,"    \
+    " metadata, created_at_us, updated_at_us, deleted"
+#define PAYOUT_COLS                                                                                \
+    "id, merchant_id, env, ref_payout_id, destination, schedule_type, payout_date, amount,"        \
+    " description, metadata, requested_at_us, status, error_code, error_message, updated_at_us,"   \
+    " due_at_us"
+#define EVENT_COLS                                                                                 \
+    "seq, event_id, merchant_id, env, event_type, body, created_at_us, status, attempts,"          \
+    " next_attempt_at_us, last_attempt_at_us, last_http_status, last_error, delivered_at_us"
+
 #define SQL_LIST(X)                                                                                \
     X(MERCHANT_INSERT, "INSERT INTO merchants (mid, payout_contract, test_clock_offset_us,"        \
                        " created_at_us) VALUES (?, ?, ?, ?)")                                      \
     X(MERCHANT_GET, "SELECT id, mid, payout_contract, test_clock_offset_us, created_at_us"         \
                     " FROM merchants WHERE id = ?")                                                \
     X(MERCHANT_COUNT, "SELECT count(*) FROM merchants")                                            \
+    X(MERCHANT_BY_MID, "SELECT id, mid, payout_contract, test_clock_offset_us, created_at_us"      \
+                       " FROM merchants WHERE mid = ?")                                            \
+    X(MERCHANT_UPDATE, "UPDATE merchants SET payout_contract = ?, test_clock_offset_us = ?"        \
+                       " WHERE id = ?")                                                            \
+    X(MERCHANT_LIST, "SELECT id, mid, payout_contract, test_clock_offset_us, created_at_us"        \
+                     " FROM merchants WHERE id > ? ORDER BY id LIMIT ?")                           \
     X(KEY_INSERT, "INSERT INTO api_keys (merchant_id, env, kind, lookup, material, hint,"          \
                   " created_at_us, expires_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")                \
     X(KEY_FIND, "SELECT id, merchant_id, env, kind, lookup, material, hint, created_at_us,"        \
@@ -38,17 +55,30 @@
     X(SELLER_INSERT, "INSERT INTO sellers (id, merchant_id, env, ref_seller_id, business_type,"    \
                      " status, company, individual, account, metadata, created_at_us,"             \
                      " updated_at_us, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")    \
-    X(SELLER_GET, "SELECT id, merchant_id, env, ref_seller_id, business_type, status, company,"    \
-                  " individual, account, metadata, created_at_us, updated_at_us, deleted"          \
-                  " FROM sellers WHERE id = ? AND merchant_id = ? AND env = ?")                    \
+    X(SELLER_GET, "SELECT " SELLER_COLS " FROM sellers WHERE id = ? AND merchant_id = ? AND env = ?") \
+    X(SELLER_UPDATE, "UPDATE sellers SET business_type = ?, status = ?, company = ?,"              \
+                     " individual = ?, account = ?, metadata = ?, updated_at_us = ?, deleted = ?"  \
+                     " WHERE id = ? AND merchant_id = ? AND env = ?")                              \
+    X(SELLER_SEQ, "SELECT seq FROM sellers WHERE id = ? AND merchant_id = ? AND env = ?")          \
+    X(SELLER_LIST, "SELECT " SELLER_COLS ", seq FROM sellers WHERE merchant_id = ? AND env = ?"    \
+                   " AND seq > ? AND deleted = 0 ORDER BY seq LIMIT ?")                            \
+    X(SELLER_RECENT_TOTAL, "SELECT coalesce(sum(amount), 0) FROM payouts WHERE merchant_id = ?"    \
+                           " AND env = ? AND destination = ? AND requested_at_us >= ?"             \
+                           " AND status NOT IN (4, 5)")                                            \
+    X(SELLER_OPEN_PAYOUTS, "SELECT count(*) FROM payouts WHERE merchant_id = ? AND env = ?"        \
+                           " AND destination = ? AND status IN (1, 2)")                            \
     X(PAYOUT_INSERT, "INSERT INTO payouts (id, merchant_id, env, ref_payout_id, destination,"      \
                      " schedule_type, payout_date, amount, description, metadata,"                 \
-                     " requested_at_us, status, error_code, error_message, updated_at_us)"         \
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")                      \
-    X(PAYOUT_GET, "SELECT id, merchant_id, env, ref_payout_id, destination, schedule_type,"        \
-                  " payout_date, amount, description, metadata, requested_at_us, status,"          \
-                  " error_code, error_message, updated_at_us"                                      \
-                  " FROM payouts WHERE id = ? AND merchant_id = ? AND env = ?")                    \
+                     " requested_at_us, status, error_code, error_message, updated_at_us,"         \
+                     " due_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")        \
+    X(PAYOUT_GET, "SELECT " PAYOUT_COLS " FROM payouts WHERE id = ? AND merchant_id = ? AND env = ?") \
+    X(PAYOUT_UPDATE, "UPDATE payouts SET status = ?, error_code = ?, error_message = ?,"           \
+                     " updated_at_us = ?, due_at_us = ? WHERE id = ? AND merchant_id = ? AND env = ?") \
+    X(PAYOUT_SEQ, "SELECT seq FROM payouts WHERE id = ? AND merchant_id = ? AND env = ?")          \
+    X(PAYOUT_LIST, "SELECT " PAYOUT_COLS ", seq FROM payouts WHERE merchant_id = ? AND env = ?"    \
+                   " AND seq > ? AND payout_date >= ? AND payout_date <= ? ORDER BY seq LIMIT ?")  \
+    X(PAYOUT_DUE, "SELECT " PAYOUT_COLS " FROM payouts WHERE merchant_id = ? AND env = ?"          \
+                  " AND status IN (1, 2) AND due_at_us <= ? ORDER BY due_at_us, seq LIMIT ?")      \
     X(PAYOUT_REF_EXISTS, "SELECT 1 FROM payouts WHERE merchant_id = ? AND env = ?"                 \
                          " AND ref_payout_id = ?")                                                 \
     X(BALANCE_GET, "SELECT balance FROM ledger_accounts WHERE merchant_id = ? AND env = ?"         \
@@ -69,6 +99,36 @@
                         " LEFT JOIN ledger_entries e ON e.txn_id = t.id"                           \
                         " WHERE t.merchant_id = ? AND t.env = ?"                                   \
                         " GROUP BY t.id HAVING coalesce(sum(e.amount), 0) <> 0)")                  \
+    X(CREDIT_INSERT, "INSERT INTO credits (merchant_id, env, amount, settle_date, created_at_us)"  \
+                     " VALUES (?, ?, ?, ?, ?)")                                                    \
+    X(CREDIT_DUE, "SELECT id, merchant_id, env, amount, settle_date, created_at_us FROM credits"   \
+                  " WHERE merchant_id = ? AND env = ? AND settled = 0 AND settle_date <= ?"        \
+                  " ORDER BY id LIMIT ?")                                                          \
+    X(CREDIT_SETTLE, "UPDATE credits SET settled = 1 WHERE id = ? AND settled = 0")                \
+    X(ENDPOINT_GET, "SELECT url FROM webhook_endpoints WHERE merchant_id = ? AND env = ?")         \
+    X(ENDPOINT_SET, "INSERT INTO webhook_endpoints (merchant_id, env, url, updated_at_us)"         \
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (merchant_id, env)"                          \
+                    " DO UPDATE SET url = excluded.url, updated_at_us = excluded.updated_at_us")   \
+    X(ENDPOINT_DELETE, "DELETE FROM webhook_endpoints WHERE merchant_id = ? AND env = ?")          \
+    X(EVENT_INSERT, "INSERT INTO webhook_events (event_id, merchant_id, env, event_type, body,"    \
+                    " created_at_us, status, attempts, next_attempt_at_us) VALUES"                 \
+                    " (?, ?, ?, ?, ?, ?, ?, ?, ?)")                                                \
+    X(EVENT_UPDATE, "UPDATE webhook_events SET status = ?, attempts = ?, next_attempt_at_us = ?,"  \
+                    " last_attempt_at_us = ?, last_http_status = ?, last_error = ?,"               \
+                    " delivered_at_us = ? WHERE event_id = ? AND merchant_id = ? AND env = ?")     \
+    X(EVENT_GET, "SELECT " EVENT_COLS " FROM webhook_events WHERE event_id = ?"                    \
+                 " AND merchant_id = ? AND env = ?")                                               \
+    X(EVENT_DUE, "SELECT " EVENT_COLS " FROM webhook_events WHERE merchant_id = ? AND env = ?"     \
+                 " AND status = 0 AND next_attempt_at_us <= ? ORDER BY next_attempt_at_us, seq"    \
+                 " LIMIT ?")                                                                       \
+    X(EVENT_LIST, "SELECT " EVENT_COLS " FROM webhook_events WHERE merchant_id = ? AND env = ?"    \
+                  " AND seq < ? ORDER BY seq DESC LIMIT ?")                                        \
+    X(IDEM_GET, "SELECT scope_hash, merchant_id, env, created_at_us, http_status, body"            \
+                " FROM idempotency WHERE scope_hash = ?")                                          \
+    X(IDEM_PUT, "INSERT OR REPLACE INTO idempotency (scope_hash, merchant_id, env,"                \
+                " created_at_us, http_status, body) VALUES (?, ?, ?, ?, ?, ?)")                    \
+    X(IDEM_PRUNE, "DELETE FROM idempotency WHERE merchant_id = ? AND env = ?"                      \
+                  " AND created_at_us < ?")                                                        \
     X(SAVEPOINT_JOB, "SAVEPOINT job")                                                              \
     X(RELEASE_JOB, "RELEASE job")                                                                  \
     X(ROLLBACK_JOB, "ROLLBACK TO job")                                                             \
@@ -257,6 +317,8 @@ static pay_store_rc merchant_insert(pay_tx *t, pay_merchant *m)
     return rc;
 }
 
+static void read_merchant(sqlite3_stmt *s, pay_merchant *out);
+
 static pay_store_rc merchant_get(pay_tx *t, int64_t id, pay_merchant *out)
 {
     sq_tx *tx = (sq_tx *)t;
@@ -264,14 +326,7 @@ static pay_store_rc merchant_get(pay_tx *t, int64_t id, pay_merchant *out)
     if (!s) return PAY_STORE_IO;
     sqlite3_bind_int64(s, 1, id);
     int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        out->id = sqlite3_column_int64(s, 0);
-        column_copy(s, 1, out->mid, sizeof out->mid);
-        out->payout_contract = sqlite3_column_int(s, 2) != 0;
-        out->test_clock_offset_us = sqlite3_column_int64(s, 3);
-        out->created_at_us = sqlite3_column_int64(s, 4);
-    }
+    if (rc == SQLITE_ROW) read_merchant(s, out);
     sqlite3_reset(s);
     if (rc == SQLITE_DONE) return PAY_STORE_NOTFOUND;
     return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "merchant get");
@@ -435,6 +490,7 @@ static pay_store_rc payout_insert(pay_tx *t, const pay_payout *p)
     bind_text(s, 13, p->error_code[0] ? p->error_code : NULL);
     bind_text(s, 14, p->error_code[0] ? p->error_message : NULL);
     sqlite3_bind_int64(s, 15, p->updated_at_us);
+    sqlite3_bind_int64(s, 16, p->due_at_us);
     return exec_stmt(tx, s, "payout insert");
 }
 
@@ -456,6 +512,7 @@ static void read_payout(sqlite3_stmt *s, pay_payout *out)
     column_copy(s, 12, out->error_code, sizeof out->error_code);
     column_copy(s, 13, out->error_message, sizeof out->error_message);
     out->updated_at_us = sqlite3_column_int64(s, 14);
+    out->due_at_us = sqlite3_column_int64(s, 15);
 }
 
 static pay_store_rc payout_get(pay_tx *t, pay_scope scope, const char *id, pay_payout *out)
@@ -581,6 +638,477 @@ static pay_store_rc ledger_audit(pay_tx *t, pay_scope scope, pay_ledger_audit *o
     if (rc == SQLITE_ROW) out->unbalanced_txns = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "ledger audit");
+}
+
+/* ---- shared shapes ------------------------------------------------------- */
+
+/* Steps a statement expected to return at most one row with one integer. */
+static pay_store_rc scalar_int64(sq_tx *tx, sqlite3_stmt *s, int64_t *out, bool none_is_notfound,
+                                 const char *what)
+{
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW) return PAY_STORE_OK;
+    if (rc == SQLITE_DONE) return none_is_notfound ? PAY_STORE_NOTFOUND : PAY_STORE_OK;
+    return fail(tx->conn->db, rc, what);
+}
+
+static void read_merchant(sqlite3_stmt *s, pay_merchant *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(s, 0);
+    column_copy(s, 1, out->mid, sizeof out->mid);
+    out->payout_contract = sqlite3_column_int(s, 2) != 0;
+    out->test_clock_offset_us = sqlite3_column_int64(s, 3);
+    out->created_at_us = sqlite3_column_int64(s, 4);
+}
+
+/* ---- merchants (more) ---------------------------------------------------- */
+
+static pay_store_rc merchant_get_by_mid(pay_tx *t, const char *mid, pay_merchant *out)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_MERCHANT_BY_MID);
+    if (!s) return PAY_STORE_IO;
+    bind_text(s, 1, mid);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) read_merchant(s, out);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return PAY_STORE_NOTFOUND;
+    return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "merchant by mid");
+}
+
+static pay_store_rc merchant_update(pay_tx *t, const pay_merchant *m)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_MERCHANT_UPDATE);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_int(s, 1, m->payout_contract);
+    sqlite3_bind_int64(s, 2, m->test_clock_offset_us);
+    sqlite3_bind_int64(s, 3, m->id);
+    pay_store_rc rc = exec_stmt(tx, s, "merchant update");
+    if (rc == PAY_STORE_OK && sqlite3_changes(tx->conn->db) == 0) rc = PAY_STORE_NOTFOUND;
+    return rc;
+}
+
+static pay_store_rc merchant_list(pay_tx *t, int64_t after_id, pay_merchant *out, size_t cap,
+                                  size_t *n)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_MERCHANT_LIST);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_int64(s, 1, after_id);
+    sqlite3_bind_int64(s, 2, (int64_t)cap);
+    size_t count = 0;
+    int rc = SQLITE_DONE;
+    while (count < cap && (rc = sqlite3_step(s)) == SQLITE_ROW) read_merchant(s, &out[count++]);
+    if (count == cap) rc = SQLITE_DONE;
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return fail(tx->conn->db, rc, "merchant list");
+    *n = count;
+    return PAY_STORE_OK;
+}
+
+/* ---- sellers (more) ------------------------------------------------------ */
+
+static pay_store_rc seller_update(pay_tx *t, const pay_seller *sl)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_SELLER_UPDATE);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_int(s, 1, (int)sl->business_type);
+    sqlite3_bind_int(s, 2, (int)sl->status);
+    if (!bind_json(s, 3, sl->company) || !bind_json(s, 4, sl->individual) ||
+        !bind_json(s, 5, sl->account) || !bind_json(s, 6, sl->metadata))
+        return PAY_STORE_NOMEM;
+    sqlite3_bind_int64(s, 7, sl->updated_at_us);
+    sqlite3_bind_int(s, 8, sl->deleted);
+    bind_text(s, 9, sl->id);
+    bind_scope(s, 10, sl->scope);
+    pay_store_rc rc = exec_stmt(tx, s, "seller update");
+    if (rc == PAY_STORE_OK && sqlite3_changes(tx->conn->db) == 0) rc = PAY_STORE_NOTFOUND;
+    return rc;
+}
+
+static pay_store_rc id_seq(sq_tx *tx, int which, pay_scope scope, const char *id, int64_t *seq)
+{
+    sqlite3_stmt *s = prep(tx, which);
+    if (!s) return PAY_STORE_IO;
+    bind_text(s, 1, id);
+    bind_scope(s, 2, scope);
+    return scalar_int64(tx, s, seq, true, "seq lookup");
+}
+
+static pay_store_rc seller_seq(pay_tx *t, pay_scope scope, const char *id, int64_t *seq)
+{
+    return id_seq((sq_tx *)t, SQL_SELLER_SEQ, scope, id, seq);
+}
+
+static pay_store_rc seller_list(pay_tx *t, pay_scope scope, int64_t after_seq, size_t limit,
+                                pay_seller *out, size_t *n, int64_t *last_seq)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_SELLER_LIST);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    sqlite3_bind_int64(s, 3, after_seq);
+    sqlite3_bind_int64(s, 4, (int64_t)limit);
+    size_t count = 0;
+    int rc = SQLITE_DONE;
+    while (count < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        read_seller(s, &out[count++]);
+        *last_seq = sqlite3_column_int64(s, 13);
+    }
+    if (count == limit) rc = SQLITE_DONE;
+    sqlite3_reset(s);
+    *n = count;
+    if (rc != SQLITE_DONE) {
+        for (size_t i = 0; i < count; i++) pay_seller_clear(&out[i]);
+        *n = 0;
+        return fail(tx->conn->db, rc, "seller list");
+    }
+    return PAY_STORE_OK;
+}
+
+static pay_store_rc seller_sum(sq_tx *tx, int which, pay_scope scope, const char *seller_id,
+                               int64_t *since, int64_t *out)
+{
+    sqlite3_stmt *s = prep(tx, which);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    bind_text(s, 3, seller_id);
+    if (since) sqlite3_bind_int64(s, 4, *since);
+    return scalar_int64(tx, s, out, false, "seller payouts");
+}
+
+static pay_store_rc seller_recent_total(pay_tx *t, pay_scope scope, const char *seller_id,
+                                        int64_t since_us, int64_t *sum)
+{
+    *sum = 0;
+    return seller_sum((sq_tx *)t, SQL_SELLER_RECENT_TOTAL, scope, seller_id, &since_us, sum);
+}
+
+static pay_store_rc seller_open_payouts(pay_tx *t, pay_scope scope, const char *seller_id,
+                                        int64_t *count)
+{
+    *count = 0;
+    return seller_sum((sq_tx *)t, SQL_SELLER_OPEN_PAYOUTS, scope, seller_id, NULL, count);
+}
+
+/* ---- payouts (more) ------------------------------------------------------ */
+
+static pay_store_rc payout_update(pay_tx *t, const pay_payout *p)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_PAYOUT_UPDATE);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_int(s, 1, (int)p->status);
+    bind_text(s, 2, p->error_code[0] ? p->error_code : NULL);
+    bind_text(s, 3, p->error_code[0] ? p->error_message : NULL);
+    sqlite3_bind_int64(s, 4, p->updated_at_us);
+    sqlite3_bind_int64(s, 5, p->due_at_us);
+    bind_text(s, 6, p->id);
+    bind_scope(s, 7, p->scope);
+    pay_store_rc rc = exec_stmt(tx, s, "payout update");
+    if (rc == PAY_STORE_OK && sqlite3_changes(tx->conn->db) == 0) rc = PAY_STORE_NOTFOUND;
+    return rc;
+}
+
+static pay_store_rc payout_seq(pay_tx *t, pay_scope scope, const char *id, int64_t *seq)
+{
+    return id_seq((sq_tx *)t, SQL_PAYOUT_SEQ, scope, id, seq);
+}
+
+/* Reads up to cap payout rows of a prepared statement; the caller has bound it. */
+static pay_store_rc read_payouts(sq_tx *tx, sqlite3_stmt *s, pay_payout *out, size_t cap,
+                                 size_t *n, int64_t *last_seq, const char *what)
+{
+    size_t count = 0;
+    int rc = SQLITE_DONE;
+    while (count < cap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        read_payout(s, &out[count++]);
+        if (last_seq) *last_seq = sqlite3_column_int64(s, 16);
+    }
+    if (count == cap) rc = SQLITE_DONE;
+    sqlite3_reset(s);
+    *n = count;
+    if (rc != SQLITE_DONE) {
+        for (size_t i = 0; i < count; i++) pay_payout_clear(&out[i]);
+        *n = 0;
+        return fail(tx->conn->db, rc, what);
+    }
+    return PAY_STORE_OK;
+}
+
+static pay_store_rc payout_list(pay_tx *t, pay_scope scope, int64_t after_seq, int32_t date_gte,
+                                int32_t date_lte, size_t limit, pay_payout *out, size_t *n,
+                                int64_t *last_seq)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_PAYOUT_LIST);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    sqlite3_bind_int64(s, 3, after_seq);
+    sqlite3_bind_int(s, 4, date_gte);
+    sqlite3_bind_int(s, 5, date_lte);
+    sqlite3_bind_int64(s, 6, (int64_t)limit);
+    return read_payouts(tx, s, out, limit, n, last_seq, "payout list");
+}
+
+static pay_store_rc payout_due(pay_tx *t, pay_scope scope, int64_t now_us, pay_payout *out,
+                               size_t cap, size_t *n)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_PAYOUT_DUE);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    sqlite3_bind_int64(s, 3, now_us);
+    sqlite3_bind_int64(s, 4, (int64_t)cap);
+    return read_payouts(tx, s, out, cap, n, NULL, "payout due");
+}
+
+/* ---- credits ------------------------------------------------------------- */
+
+static pay_store_rc credit_insert(pay_tx *t, pay_credit *c)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_CREDIT_INSERT);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, c->scope);
+    sqlite3_bind_int64(s, 3, c->amount);
+    sqlite3_bind_int(s, 4, c->settle_date);
+    sqlite3_bind_int64(s, 5, c->created_at_us);
+    pay_store_rc rc = exec_stmt(tx, s, "credit insert");
+    if (rc == PAY_STORE_OK) c->id = sqlite3_last_insert_rowid(tx->conn->db);
+    return rc;
+}
+
+static pay_store_rc credit_due(pay_tx *t, pay_scope scope, int32_t today, pay_credit *out,
+                               size_t cap, size_t *n)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_CREDIT_DUE);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    sqlite3_bind_int(s, 3, today);
+    sqlite3_bind_int64(s, 4, (int64_t)cap);
+    size_t count = 0;
+    int rc = SQLITE_DONE;
+    while (count < cap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        pay_credit *c = &out[count++];
+        c->id = sqlite3_column_int64(s, 0);
+        c->scope.merchant_id = sqlite3_column_int64(s, 1);
+        c->scope.env = (pay_env)sqlite3_column_int(s, 2);
+        c->amount = sqlite3_column_int64(s, 3);
+        c->settle_date = sqlite3_column_int(s, 4);
+        c->created_at_us = sqlite3_column_int64(s, 5);
+    }
+    if (count == cap) rc = SQLITE_DONE;
+    sqlite3_reset(s);
+    *n = count;
+    return rc == SQLITE_DONE ? PAY_STORE_OK : fail(tx->conn->db, rc, "credit due");
+}
+
+static pay_store_rc credit_settle(pay_tx *t, int64_t id)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_CREDIT_SETTLE);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_int64(s, 1, id);
+    pay_store_rc rc = exec_stmt(tx, s, "credit settle");
+    if (rc == PAY_STORE_OK && sqlite3_changes(tx->conn->db) == 0) rc = PAY_STORE_NOTFOUND;
+    return rc;
+}
+
+/* ---- webhooks ------------------------------------------------------------ */
+
+static pay_store_rc endpoint_get(pay_tx *t, pay_scope scope, char *url, size_t cap)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_ENDPOINT_GET);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) column_copy(s, 0, url, cap);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return PAY_STORE_NOTFOUND;
+    return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "endpoint get");
+}
+
+static pay_store_rc endpoint_set(pay_tx *t, pay_scope scope, const char *url, int64_t now_us)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, url ? SQL_ENDPOINT_SET : SQL_ENDPOINT_DELETE);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    if (url) {
+        bind_text(s, 3, url);
+        sqlite3_bind_int64(s, 4, now_us);
+    }
+    return exec_stmt(tx, s, "endpoint set");
+}
+
+static pay_store_rc event_insert(pay_tx *t, const pay_webhook_event *e)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_EVENT_INSERT);
+    if (!s) return PAY_STORE_IO;
+    bind_text(s, 1, e->event_id);
+    bind_scope(s, 2, e->scope);
+    bind_text(s, 4, e->event_type);
+    bind_text(s, 5, e->body);
+    sqlite3_bind_int64(s, 6, e->created_at_us);
+    sqlite3_bind_int(s, 7, (int)e->status);
+    sqlite3_bind_int(s, 8, e->attempts);
+    sqlite3_bind_int64(s, 9, e->next_attempt_at_us);
+    return exec_stmt(tx, s, "event insert");
+}
+
+static pay_store_rc event_update(pay_tx *t, const pay_webhook_event *e)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_EVENT_UPDATE);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_int(s, 1, (int)e->status);
+    sqlite3_bind_int(s, 2, e->attempts);
+    sqlite3_bind_int64(s, 3, e->next_attempt_at_us);
+    sqlite3_bind_int64(s, 4, e->last_attempt_at_us);
+    sqlite3_bind_int(s, 5, e->last_http_status);
+    bind_text(s, 6, e->last_error);
+    sqlite3_bind_int64(s, 7, e->delivered_at_us);
+    bind_text(s, 8, e->event_id);
+    bind_scope(s, 9, e->scope);
+    pay_store_rc rc = exec_stmt(tx, s, "event update");
+    if (rc == PAY_STORE_OK && sqlite3_changes(tx->conn->db) == 0) rc = PAY_STORE_NOTFOUND;
+    return rc;
+}
+
+static bool read_event(sqlite3_stmt *s, pay_webhook_event *e)
+{
+    memset(e, 0, sizeof *e);
+    e->seq = sqlite3_column_int64(s, 0);
+    column_copy(s, 1, e->event_id, sizeof e->event_id);
+    e->scope.merchant_id = sqlite3_column_int64(s, 2);
+    e->scope.env = (pay_env)sqlite3_column_int(s, 3);
+    column_copy(s, 4, e->event_type, sizeof e->event_type);
+    const char *body = (const char *)sqlite3_column_text(s, 5);
+    e->body = strdup(body ? body : "");
+    e->created_at_us = sqlite3_column_int64(s, 6);
+    e->status = (pay_event_status)sqlite3_column_int(s, 7);
+    e->attempts = sqlite3_column_int(s, 8);
+    e->next_attempt_at_us = sqlite3_column_int64(s, 9);
+    e->last_attempt_at_us = sqlite3_column_int64(s, 10);
+    e->last_http_status = sqlite3_column_int(s, 11);
+    column_copy(s, 12, e->last_error, sizeof e->last_error);
+    e->delivered_at_us = sqlite3_column_int64(s, 13);
+    return e->body != NULL;
+}
+
+static pay_store_rc read_events(sq_tx *tx, sqlite3_stmt *s, pay_webhook_event *out, size_t cap,
+                                size_t *n, const char *what)
+{
+    size_t count = 0;
+    int rc = SQLITE_DONE;
+    bool oom = false;
+    while (count < cap && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (!read_event(s, &out[count++])) oom = true;
+    if (count == cap) rc = SQLITE_DONE;
+    sqlite3_reset(s);
+    *n = count;
+    if (rc != SQLITE_DONE || oom) {
+        for (size_t i = 0; i < count; i++) pay_webhook_event_clear(&out[i]);
+        *n = 0;
+        return oom ? PAY_STORE_NOMEM : fail(tx->conn->db, rc, what);
+    }
+    return PAY_STORE_OK;
+}
+
+static pay_store_rc event_get(pay_tx *t, pay_scope scope, const char *event_id,
+                              pay_webhook_event *out)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_EVENT_GET);
+    if (!s) return PAY_STORE_IO;
+    bind_text(s, 1, event_id);
+    bind_scope(s, 2, scope);
+    size_t n = 0;
+    pay_store_rc rc = read_events(tx, s, out, 1, &n, "event get");
+    if (rc == PAY_STORE_OK && n == 0) rc = PAY_STORE_NOTFOUND;
+    return rc;
+}
+
+static pay_store_rc event_due(pay_tx *t, pay_scope scope, int64_t now_us, pay_webhook_event *out,
+                              size_t cap, size_t *n)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_EVENT_DUE);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    sqlite3_bind_int64(s, 3, now_us);
+    sqlite3_bind_int64(s, 4, (int64_t)cap);
+    return read_events(tx, s, out, cap, n, "event due");
+}
+
+static pay_store_rc event_list(pay_tx *t, pay_scope scope, int64_t before_seq, size_t limit,
+                               pay_webhook_event *out, size_t *n)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_EVENT_LIST);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    sqlite3_bind_int64(s, 3, before_seq > 0 ? before_seq : INT64_MAX);
+    sqlite3_bind_int64(s, 4, (int64_t)limit);
+    return read_events(tx, s, out, limit, n, "event list");
+}
+
+/* ---- idempotency --------------------------------------------------------- */
+
+static pay_store_rc idem_get(pay_tx *t, const uint8_t scope_hash[32], pay_idem_record *out)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_IDEM_GET);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_blob(s, 1, scope_hash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    bool oom = false;
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        memcpy(out->scope_hash, scope_hash, 32);
+        out->scope.merchant_id = sqlite3_column_int64(s, 1);
+        out->scope.env = (pay_env)sqlite3_column_int(s, 2);
+        out->created_at_us = sqlite3_column_int64(s, 3);
+        out->http_status = sqlite3_column_int(s, 4);
+        const char *body = (const char *)sqlite3_column_text(s, 5);
+        oom = !(out->body = strdup(body ? body : ""));
+    }
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return PAY_STORE_NOTFOUND;
+    if (oom) return PAY_STORE_NOMEM;
+    return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "idempotency get");
+}
+
+static pay_store_rc idem_put(pay_tx *t, const pay_idem_record *r)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_IDEM_PUT);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_blob(s, 1, r->scope_hash, 32, SQLITE_STATIC);
+    bind_scope(s, 2, r->scope);
+    sqlite3_bind_int64(s, 4, r->created_at_us);
+    sqlite3_bind_int(s, 5, r->http_status);
+    bind_text(s, 6, r->body);
+    return exec_stmt(tx, s, "idempotency put");
+}
+
+static pay_store_rc idem_prune(pay_tx *t, pay_scope scope, int64_t before_us)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_IDEM_PRUNE);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    sqlite3_bind_int64(s, 3, before_us);
+    return exec_stmt(tx, s, "idempotency prune");
 }
 
 /* ---- connections --------------------------------------------------------- */
@@ -853,16 +1381,41 @@ static const pay_store_ops sqlite_ops = {
     .write = sq_write,
     .merchant_insert = merchant_insert,
     .merchant_get = merchant_get,
+    .merchant_get_by_mid = merchant_get_by_mid,
     .merchant_count = merchant_count,
+    .merchant_update = merchant_update,
+    .merchant_list = merchant_list,
     .key_insert = key_insert,
     .key_find = key_find,
     .key_list = key_list,
     .seller_insert = seller_insert,
     .seller_get = seller_get,
+    .seller_update = seller_update,
+    .seller_seq = seller_seq,
+    .seller_list = seller_list,
+    .seller_recent_total = seller_recent_total,
+    .seller_open_payouts = seller_open_payouts,
     .payout_insert = payout_insert,
     .payout_get = payout_get,
     .payout_ref_exists = payout_ref_exists,
+    .payout_update = payout_update,
+    .payout_seq = payout_seq,
+    .payout_list = payout_list,
+    .payout_due = payout_due,
     .balance_get = balance_get,
     .ledger_post = ledger_post,
     .ledger_audit = ledger_audit,
+    .credit_insert = credit_insert,
+    .credit_due = credit_due,
+    .credit_settle = credit_settle,
+    .endpoint_get = endpoint_get,
+    .endpoint_set = endpoint_set,
+    .event_insert = event_insert,
+    .event_update = event_update,
+    .event_get = event_get,
+    .event_due = event_due,
+    .event_list = event_list,
+    .idem_get = idem_get,
+    .idem_put = idem_put,
+    .idem_prune = idem_prune,
 };

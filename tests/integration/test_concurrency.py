@@ -3,7 +3,7 @@ exactly the covered number succeed, nothing goes negative, the ledger
 balances and the reserved money equals the accepted payouts."""
 from concurrent.futures import ThreadPoolExecutor
 
-from payoutd_harness import ServerTestCase, db_connect, ledger_problems, main, next_weekday
+from payoutd_harness import PINNED_NOW, PINNED_SCHEDULED, ServerTestCase, db_connect, ledger_problems, main
 
 CORP = {"refSellerId": "conc-corp", "businessType": "CORPORATE",
         "company": {"name": "상호", "representativeName": "대표", "businessRegistrationNumber": "1234567890",
@@ -17,9 +17,10 @@ class Concurrency(ServerTestCase):
     def run_race(self, balance, requests, workers):
         m = self.merchant(test_balance=balance)
         keys = m["test"]
+        self.server.set_clock(m["mid"], PINNED_NOW)
         r = self.server.call("POST", "/v2/sellers", keys, CORP)
         seller = self.assertEntity(r, "seller")["id"]
-        date = next_weekday(7)
+        date = PINNED_SCHEDULED
 
         def send(batch):
             items = [{"refPayoutId": ref, "destination": seller, "scheduleType": "SCHEDULED", "payoutDate": date,

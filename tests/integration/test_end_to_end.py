@@ -4,7 +4,8 @@ everything back after a restart."""
 import copy
 import re
 
-from payoutd_harness import (ServerTestCase, db_snapshot, kst_today, main, next_weekday)
+from payoutd_harness import (PINNED_NOW, PINNED_SCHEDULED, PINNED_TODAY, ServerTestCase, db_snapshot,
+                             main)
 
 SELLER_ID_RE = re.compile(r"^seller_[0-9a-hjkmnp-tv-z]{26}$")
 PAYOUT_ID_RE = re.compile(r"^FPA_[0-9a-hjkmnp-tv-z]{26}$")
@@ -58,6 +59,7 @@ class EndToEnd(ServerTestCase):
         m = self.merchant()
         keys = m["test"]
         srv = self.server
+        srv.set_clock(m["mid"], PINNED_NOW)  # a business day inside EXPRESS hours
 
         r = srv.call("POST", "/v2/sellers", keys, INDIVIDUAL)
         individual = self.assertEntity(r, "seller", encrypted=True)
@@ -79,7 +81,7 @@ class EndToEnd(ServerTestCase):
         self.assertEqual(db_snapshot(srv.db), before)
 
         # A batch shaped like spec §8.4 with one SCHEDULED and one EXPRESS item.
-        date = next_weekday(7)
+        date = PINNED_SCHEDULED
         batch = [{"refPayoutId": "my-payout-1", "destination": corporate["id"], "scheduleType": "SCHEDULED",
                   "payoutDate": date, "amount": {"currency": "KRW", "value": 5000},
                   "transactionDescription": "8월대금지급", "metadata": {"key1": "value1", "key2": "value2"}},
@@ -93,7 +95,7 @@ class EndToEnd(ServerTestCase):
         self.check_payout(items[0], batch[0], "REQUESTED", date)
         expected_express = copy.deepcopy(batch[1])
         expected_express["amount"]["value"] = 12000
-        self.check_payout(items[1], expected_express, "IN_PROGRESS", kst_today())
+        self.check_payout(items[1], expected_express, "IN_PROGRESS", PINNED_TODAY)
         self.assertNotEqual(items[0]["id"], items[1]["id"])
 
         r = srv.call("GET", "/v2/balances", keys)

@@ -7,7 +7,7 @@ import copy
 import json
 import socket
 
-from payoutd_harness import (ServerTestCase, db_snapshot, main, next_weekday, seal)
+from payoutd_harness import (PINNED_NOW, PINNED_SCHEDULED, ServerTestCase, db_snapshot, main, seal)
 
 SELLER = {"refSellerId": "err-seller", "businessType": "INDIVIDUAL",
           "individual": {"name": "김토스", "email": "seller@example.com", "phone": "01000000000"},
@@ -48,6 +48,7 @@ class Errors(ServerTestCase):
         super().setUpClass()
         cls.m = cls.server.create_merchant(test_balance=50000)
         cls.keys = cls.m["test"]
+        cls.server.set_clock(cls.m["mid"], PINNED_NOW)
         r = cls.server.call("POST", "/v2/sellers", cls.keys, CORP)
         assert r.status == 200, r
         cls.corp_id = r.json["entityBody"]["id"]
@@ -63,7 +64,7 @@ class Errors(ServerTestCase):
 
     def payout(self, **over):
         item = {"refPayoutId": "p-ok", "destination": self.corp_id, "scheduleType": "SCHEDULED",
-                "payoutDate": next_weekday(7), "amount": {"currency": "KRW", "value": 1000},
+                "payoutDate": PINNED_SCHEDULED, "amount": {"currency": "KRW", "value": 1000},
                 "transactionDescription": "정산"}
         item.update(over)
         return item
@@ -269,7 +270,7 @@ class Errors(ServerTestCase):
             ([p(transactionDescription="12345678")], "INVALID_REQUEST", "at most 7"),
             ([mutate(p(), "transactionDescription", DELETE)], "INVALID_REQUEST", "transactionDescription"),
             ([p(destination="seller_nobody")], "NOT_FOUND", "seller_nobody"),
-            ([p(amount={"currency": "KRW", "value": 100000000})], "NOT_ENOUGH_AMOUNT", "remaining available"),
+            ([p(amount={"currency": "KRW", "value": 60000})], "NOT_ENOUGH_AMOUNT", "remaining available"),
             ([p(refPayoutId="a", amount={"currency": "KRW", "value": 30000}),
               p(refPayoutId="b", amount={"currency": "KRW", "value": 30000})], "NOT_ENOUGH_AMOUNT",
              "refPayoutId: b"),

@@ -1,4 +1,4 @@
-#include "api/render.h"
+#include "core/render.h"
 
 #include "common/jsonutil.h"
 #include "common/timeutil.h"

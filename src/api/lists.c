@@ -1,0 +1,88 @@
+#include "api/lists.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "common/text.h"
+#include "common/timeutil.h"
+#include "http/query.h"
+
+static bool parse_limit(const char *v, size_t *out, pay_fault *f)
+{
+    size_t n = strlen(v);
+    if (!pay_all_digits(v, n)) {
+        pay_fault_set2(f, PAY_E_INVALID_REQUEST, "limit: 1~%d 사이의 정수여야 합니다",
+                       "limit: must be a whole number from 1 to %d", PAY_LIST_LIMIT_MAX);
+        return false;
+    }
+    uint64_t x = 0;
+    for (size_t i = 0; i < n && x <= PAY_LIST_LIMIT_MAX; i++) x = x * 10 + (uint64_t)(v[i] - '0');
+    if (x == 0) {
+        pay_fault_set2(f, PAY_E_INVALID_REQUEST, "limit: 1~%d 사이의 정수여야 합니다",
+                       "limit: must be a whole number from 1 to %d", PAY_LIST_LIMIT_MAX);
+        return false;
+    }
+    if (x > PAY_LIST_LIMIT_MAX) {
+        pay_fault_set2(f, PAY_E_EXCEED_MAX_QUERY_LIMIT, "limit: 최대 %d입니다",
+                       "limit: at most %d", PAY_LIST_LIMIT_MAX);
+        return false;
+    }
+    *out = (size_t)x;
+    return true;
+}
+
+static bool parse_date(const char *name, const char *v, int32_t *out, pay_fault *f)
+{
+    if (!pay_date_parse(v, strlen(v), out)) {
+        pay_fault_set2(f, PAY_E_INVALID_DATE, "%s: yyyy-MM-dd 형식이어야 합니다",
+                       "%s: must be a date yyyy-MM-dd", name);
+        return false;
+    }
+    return true;
+}
+
+bool pay_api_list_query(pay_ctx *ctx, bool with_dates, pay_list_query *q, pay_fault *f)
+{
+    static const char *const plain[] = {"limit", "startingAfter", NULL};
+    static const char *const dated[] = {"limit", "startingAfter", "payoutDateGte", "payoutDateLte",
+                                        NULL};
+    const char *v[4];
+    memset(q, 0, sizeof *q);
+    q->limit = PAY_LIST_LIMIT_DEFAULT;
+    q->date_gte = INT32_MIN;
+    q->date_lte = INT32_MAX;
+    if (!pay_query_parse(ctx, with_dates ? dated : plain, v, f)) return false;
+    if (v[0] && !parse_limit(v[0], &q->limit, f)) return false;
+    if (v[1]) {
+        size_t n = strlen(v[1]);
+        bool ok = n > 0 && n < sizeof q->starting_after;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = (v[1][i] >= 'a' && v[1][i] <= 'z') || (v[1][i] >= 'A' && v[1][i] <= 'Z') ||
+                 (v[1][i] >= '0' && v[1][i] <= '9') || v[1][i] == '_' || v[1][i] == '-';
+        if (!ok) {
+            pay_fault_setf(f, PAY_E_INVALID_PAGING_KEY, "startingAfter is not an id");
+            return false;
+        }
+        memcpy(q->starting_after, v[1], n + 1);
+    }
+    if (with_dates) {
+        if (v[2] && !parse_date("payoutDateGte", v[2], &q->date_gte, f)) return false;
+        if (v[3] && !parse_date("payoutDateLte", v[3], &q->date_lte, f)) return false;
+        if (q->date_gte > q->date_lte) {
+            pay_fault_set2(f, PAY_E_INVALID_DATE,
+                           "payoutDateGte 가 payoutDateLte 보다 늦습니다%s",
+                           "payoutDateGte is after payoutDateLte%s", "");
+            return false;
+        }
+    }
+    return true;
+}
+
+json_t *pay_api_list_body(json_t *items, bool has_next, const char *last_id)
+{
+    json_t *body = json_object();
+    json_object_set_new(body, "hasNext", json_boolean(has_next));
+    json_object_set_new(body, "lastCursor", last_id ? json_string(last_id) : json_null());
+    json_object_set_new(body, "items", items);
+    return body;
+}

@@ -1,0 +1,19 @@
+/* Paging of list endpoints (spec §4.3, §4.8, §10 #9): oldest first, `limit`
+ * 1..10,000 (default 10), `startingAfter` an id of the listed kind;
+ * entityBody {hasNext, lastCursor, items}. */
+#ifndef PAY_LISTS_H
+#define PAY_LISTS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/payouts.h"
+#include "http/ctx.h"
+
+/* Reads the query string; with_dates adds payoutDateGte / payoutDateLte. */
+bool pay_api_list_query(pay_ctx *ctx, bool with_dates, pay_list_query *q, pay_fault *f);
+
+/* {"hasNext":..,"lastCursor":<last id or null>,"items":items} (items stolen). */
+json_t *pay_api_list_body(json_t *items, bool has_next, const char *last_id);
+
+#endif

@@ -1,0 +1,46 @@
+#include "api/reply.h"
+
+#include <stdlib.h>
+
+#include "http/idem.h"
+
+static pay_store_rc store_answer(pay_tx *tx, void *arg)
+{
+    pay_reply *r = arg;
+    free(r->text);
+    r->text = pay_envelope_entity(r->ctx, r->entity_type, r->render(r->result));
+    if (!r->text) return PAY_STORE_NOMEM;
+    pay_store_rc rc = pay_idem_put(tx, r->ctx, 200, r->text);
+    return rc;
+}
+
+void pay_reply_begin(pay_reply *r, pay_ctx *ctx, const char *entity_type, pay_entity_render render,
+                     const void *result)
+{
+    r->ctx = ctx;
+    r->entity_type = entity_type;
+    r->render = render;
+    r->result = result;
+    r->text = NULL;
+    r->hook.fn = store_answer;
+    r->hook.arg = r;
+    ctx->actor.on_commit = ctx->idem_active ? &r->hook : NULL;
+}
+
+void pay_reply_ok(pay_reply *r)
+{
+    pay_ctx *ctx = r->ctx;
+    ctx->actor.on_commit = NULL;
+    ctx->idem_active = false; /* the outcome was stored with the change */
+    char *text = r->text ? r->text : pay_envelope_entity(ctx, r->entity_type, r->render(r->result));
+    r->text = NULL;
+    pay_respond_text(ctx, 200, text, ctx->have_key);
+}
+
+void pay_reply_fault(pay_reply *r, const pay_fault *f)
+{
+    r->ctx->actor.on_commit = NULL;
+    free(r->text);
+    r->text = NULL;
+    pay_respond_fault(r->ctx, f);
+}
