@@ -59,7 +59,7 @@ pay_err pay_webhook_verify(const pay_key *keys, size_t nkeys, const char *body, 
     bool match = false;
     int values = 0;
     const char *p = header;
-    while (*p) {
+    for (;;) {
         const char *end = strchr(p, ',');
         size_t n = end ? (size_t)(end - p) : strlen(p);
         while (n && *p == ' ') p++, n--; /* tolerate ", " between values */
@@ -77,7 +77,7 @@ pay_err pay_webhook_verify(const pay_key *keys, size_t nkeys, const char *body, 
         for (size_t k = 0; k < nmac; k++)
             if (got_len == MAC_LEN && CRYPTO_memcmp(got, expected[k], MAC_LEN) == 0) match = true;
         if (!end) break;
-        p = end + 1;
+        p = end + 1; /* a comma promises another value: "v1:x," is malformed */
     }
     OPENSSL_cleanse(expected, sizeof expected);
     if (match) return PAY_OK;
