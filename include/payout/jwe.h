@@ -28,7 +28,10 @@ extern "C" {
 #define PAY_KEY_MAX 32         /* bytes of the largest content-encryption key */
 #define PAY_JWE_IV_LEN 12      /* RFC 7518 §5.3: 96-bit IV */
 #define PAY_JWE_TAG_LEN 16     /* 128-bit tag; shorter tags are refused */
-#define PAY_JWE_TOKEN_MAX (1024 * 1024)    /* rule 12: longest token we decode */
+#define PAY_JWE_TOKEN_MAX (1024 * 1024)    /* rule 12: longest token pay_jwe_parse decodes */
+/* Longest token sealed, or parsed with pay_jwe_parse_limit: a response
+ * listing 10,000 sellers is several MiB, while requests stay under 1 MiB. */
+#define PAY_JWE_SEAL_MAX (64 * 1024 * 1024)
 #define PAY_JWE_INFLATE_MAX (1024 * 1024)  /* spec §10 #19: cap on zip output */
 #define PAY_JWE_HEADER_MAX 4096            /* decoded protected header bytes */
 
@@ -67,6 +70,11 @@ typedef struct pay_jwe pay_jwe;
  * IV, 16-byte tag, length cap). No whitespace is tolerated: use
  * pay_jwe_trim() first when the token comes from a file or terminal. */
 pay_err pay_jwe_parse(const char *token, size_t len, pay_jwe **out, pay_error *err) PAY_WUR;
+
+/* pay_jwe_parse with another length cap (at most PAY_JWE_SEAL_MAX), for
+ * clients opening large responses they asked for. */
+pay_err pay_jwe_parse_limit(const char *token, size_t len, size_t max_len, pay_jwe **out,
+                            pay_error *err) PAY_WUR;
 
 void pay_jwe_free(pay_jwe *jwe);
 

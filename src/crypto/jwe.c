@@ -164,7 +164,7 @@ static pay_err check_framing(const char *t, size_t n, const char *seg[SEGMENTS],
     if (is_ws((unsigned char)t[0]))
         return pay_error_set(err, PAY_ERR_JWE_WHITESPACE,
                              "token has leading whitespace (0x%02X) at offset 0; compact JWE "
-                             "has none (use pay_jwe_trim for text read from files or terminals)",
+                             "has none (strip the newline or spaces a file or terminal added)",
                              (unsigned char)t[0]);
     size_t end = n;
     while (end > 0 && is_ws((unsigned char)t[end - 1]))
@@ -172,7 +172,7 @@ static pay_err check_framing(const char *t, size_t n, const char *seg[SEGMENTS],
     if (end < n)
         return pay_error_set(err, PAY_ERR_JWE_WHITESPACE,
                              "token has trailing whitespace (0x%02X) at offset %zu; compact JWE "
-                             "has none (use pay_jwe_trim for text read from files or terminals)",
+                             "has none (strip the newline or spaces a file or terminal added)",
                              (unsigned char)t[end], end);
     size_t dots = 0, start = 0;
     for (size_t i = 0; i < n; i++) {
@@ -344,6 +344,12 @@ static pay_err check_members(json_t *h, pay_jwe_enc *enc, bool *zip, pay_error *
 
 pay_err pay_jwe_parse(const char *token, size_t len, pay_jwe **out, pay_error *err)
 {
+    return pay_jwe_parse_limit(token, len, PAY_JWE_TOKEN_MAX, out, err);
+}
+
+pay_err pay_jwe_parse_limit(const char *token, size_t len, size_t max_len, pay_jwe **out,
+                            pay_error *err)
+{
     const char *seg[SEGMENTS] = {NULL};
     size_t seg_len[SEGMENTS] = {0};
     size_t dec_len[SEGMENTS] = {0};
@@ -354,10 +360,10 @@ pay_err pay_jwe_parse(const char *token, size_t len, pay_jwe **out, pay_error *e
     if (!out || (!token && len))
         return pay_error_set(err, PAY_ERR_INVALID_ARG, "pay_jwe_parse: no token or output");
     /* Rule 12 first: nothing below runs on an oversized input. */
-    if (len > PAY_JWE_TOKEN_MAX)
+    if (max_len > PAY_JWE_SEAL_MAX) max_len = PAY_JWE_SEAL_MAX;
+    if (len > max_len)
         return pay_error_set(err, PAY_ERR_JWE_TOO_LONG,
-                             "token is %zu characters; the limit is %d (PAY_JWE_TOKEN_MAX)", len,
-                             PAY_JWE_TOKEN_MAX);
+                             "token is %zu characters; the limit is %zu", len, max_len);
     rc = check_framing(token, len, seg, seg_len, err);
     if (rc != PAY_OK) return rc;
 
@@ -395,7 +401,7 @@ pay_err pay_jwe_parse(const char *token, size_t len, pay_jwe **out, pay_error *e
 
     if (j->header_json_len > PAY_JWE_HEADER_MAX) {
         rc = pay_error_set(err, PAY_ERR_JWE_HEADER,
-                           "protected header is %zu bytes; the limit is %d (PAY_JWE_HEADER_MAX)",
+                           "protected header is %zu bytes; the limit is %d",
                            j->header_json_len, PAY_JWE_HEADER_MAX);
         goto out;
     }
@@ -518,8 +524,8 @@ static pay_err inflate_capped(const uint8_t *in, size_t in_len, uint8_t **out, s
         total = cap - 1 - zs.avail_out;
         if (total > PAY_JWE_INFLATE_MAX) {
             rc = pay_error_set(err, PAY_ERR_JWE_INFLATE,
-                               "zip DEF content inflates to more than %d bytes "
-                               "(PAY_JWE_INFLATE_MAX); refused as a decompression bomb",
+                               "zip DEF content inflates to more than %d bytes"
+                               "; refused as a decompression bomb",
                                PAY_JWE_INFLATE_MAX);
             goto out;
         }
@@ -810,14 +816,15 @@ pay_err pay_jwe_seal_ex(const pay_key *key, const pay_jwe_seal_opts *opts, const
     pay_jwe_enc enc = (pay_jwe_enc)key->len;
     /* The payload is JSON text (spec §3.3): refuse bytes a receiver could
      * only mis-decode (case C20). */
+    /* Size first, before reading megabytes for UTF-8 (the exact token
+     * length is checked again below). */
+    if (plaintext_len > PAY_JWE_SEAL_MAX)
+        return pay_error_set(err, PAY_ERR_JWE_PLAINTEXT,
+                             "plaintext of %zu bytes is over the limit of %d", plaintext_len,
+                             PAY_JWE_SEAL_MAX);
     if (plaintext_len && !pay_utf8_valid((const char *)plaintext, plaintext_len, &bad))
         return pay_error_set(err, PAY_ERR_JWE_PLAINTEXT,
                              "plaintext is not valid UTF-8 at byte offset %zu", bad);
-    /* Never produce a token that pay_jwe_parse would refuse (rule 12). */
-    if (plaintext_len > PAY_JWE_TOKEN_MAX)
-        return pay_error_set(err, PAY_ERR_JWE_PLAINTEXT,
-                             "plaintext of %zu bytes would exceed the token limit of %d characters",
-                             plaintext_len, PAY_JWE_TOKEN_MAX);
 
     if (opts && opts->test_header_json) {
         hdr = opts->test_header_json;
@@ -853,11 +860,11 @@ pay_err pay_jwe_seal_ex(const pay_key *key, const pay_jwe_seal_opts *opts, const
     size_t hseg = pay_b64url_encoded_len(hdr_len);
     size_t total = hseg + 2 + pay_b64url_encoded_len(sizeof iv) + 1 +
                    pay_b64url_encoded_len(plaintext_len) + 1 + pay_b64url_encoded_len(sizeof tag);
-    if (total > PAY_JWE_TOKEN_MAX) {
+    if (total > PAY_JWE_SEAL_MAX) {
         rc = pay_error_set(err, PAY_ERR_JWE_PLAINTEXT,
                            "plaintext of %zu bytes would make a %zu-character token, over the "
-                           "limit of %d that pay_jwe_parse accepts (PAY_JWE_TOKEN_MAX)",
-                           plaintext_len, total, PAY_JWE_TOKEN_MAX);
+                           "limit of %d",
+                           plaintext_len, total, PAY_JWE_SEAL_MAX);
         goto out;
     }
     buf = malloc(total + 1);

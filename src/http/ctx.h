@@ -35,6 +35,8 @@ typedef struct pay_ctx {
     pay_buf body;
     size_t max_body;
     bool body_too_large;
+    size_t discarded; /* bytes dropped past the cap */
+    char allow[48];   /* a 405's Allow header */
 
     pay_lang lang;
     const pay_route *route;

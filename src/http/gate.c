@@ -135,9 +135,6 @@ static bool body_shape_ok(pay_ctx *ctx)
     if (b[0] == '"')
         return refuse(ctx, PAY_E_INVALID_ENCRYPTED_BODY,
                       "the body is a JSON string; send the bare JWE token without quotes");
-    if (!content_type_is(ctx, "text/plain"))
-        return refuse(ctx, PAY_E_INVALID_ENCRYPTED_BODY,
-                      "Content-Type must be text/plain for an encrypted body");
     return true;
 }
 
@@ -162,14 +159,21 @@ static bool open_token(pay_ctx *ctx, uint8_t **pt, size_t *pt_len)
         pay_respond_fault(ctx, &f);
         goto out;
     }
-    for (size_t i = 0; i < nkeys && !ok; i++) {
-        if (pay_jwe_decrypt(jwe, &keys[i], pt, pt_len, &err) == PAY_OK) {
+    bool verified = false; /* the tag verified but the content did not decode */
+    for (size_t i = 0; i < nkeys && !ok && !verified; i++) {
+        pay_err got = pay_jwe_decrypt(jwe, &keys[i], pt, pt_len, &err);
+        if (got == PAY_OK || got == PAY_ERR_JWE_INFLATE) {
             ctx->resp_key = keys[i];
             ctx->have_key = true;
-            ok = true;
+            ok = got == PAY_OK;
+            verified = !ok;
         }
     }
-    if (!ok) {
+    if (verified) {
+        /* The caller holds the key: the refusal is sealed. */
+        ctx->seal_errors = true;
+        refuse(ctx, PAY_E_INVALID_ENCRYPTED_BODY, err.message);
+    } else if (!ok) {
         pay_fault f;
         if (err.code == PAY_ERR_JWE_KEY_SIZE)
             pay_fault_setf(&f, PAY_E_DECRYPTION_FAILED,
@@ -188,14 +192,22 @@ out:
     return ok;
 }
 
-bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body)
+bool pay_gate_head(pay_ctx *ctx, unsigned flags)
 {
-    *body = NULL;
     if (!security_mode(ctx)) return false;
     if ((flags & PAY_ROUTE_ENCRYPTED) && !ctx->encrypted)
         return refuse(ctx, PAY_E_ENCRYPTION_REQUIRED,
                       "send the header TossPayments-api-security-mode: ENCRYPTION with a JWE "
                       "body and Content-Type: text/plain");
+    if ((flags & PAY_ROUTE_BODY) && ctx->encrypted && !content_type_is(ctx, "text/plain"))
+        return refuse(ctx, PAY_E_INVALID_ENCRYPTED_BODY,
+                      "Content-Type must be text/plain for an encrypted body");
+    return true;
+}
+
+bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body)
+{
+    *body = NULL;
     if (!(flags & PAY_ROUTE_BODY)) {
         if (ctx->body.len > 0)
             return refuse(ctx, PAY_E_INVALID_REQUEST, "this API takes no request body");

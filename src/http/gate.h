@@ -12,7 +12,11 @@
 /* Basic auth -> merchant + environment; payout contract. */
 bool pay_gate_authenticate(pay_ctx *ctx);
 
-/* Security mode, decryption and JSON parsing for a route with these flags.
+/* From the headers alone: the security mode, ENCRYPTION required, and the
+ * Content-Type of an encrypted body. */
+bool pay_gate_head(pay_ctx *ctx, unsigned flags);
+
+/* Decryption and JSON parsing for a route with these flags.
  * *body is NULL for bodyless routes; otherwise a new reference. */
 bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body);
 

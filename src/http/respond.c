@@ -31,6 +31,11 @@ static void queue(pay_ctx *ctx, unsigned status, char *body, size_t len, const c
     MHD_add_response_header(r, "X-TossPayments-Trace-Id",
                             ctx->replay_trace_id[0] ? ctx->replay_trace_id : ctx->trace_id);
     if (ctx->replay_trace_id[0]) MHD_add_response_header(r, "Idempotent-Replayed", "true");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED && ctx->allow[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, ctx->allow);
+    if (status == MHD_HTTP_UNAUTHORIZED)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                ctx->admin ? "Bearer" : "Basic realm=\"payoutd\"");
     MHD_queue_response(ctx->conn, status, r);
     MHD_destroy_response(r);
     ctx->responded = true;

@@ -40,9 +40,12 @@ void pay_server_config_defaults(pay_server_config *cfg)
     cfg->max_body = PAY_JWE_TOKEN_MAX;
 }
 
-static pay_ctx *ctx_new(pay_server *srv, struct MHD_Connection *conn, const char *method,
-                        const char *url)
+/* Created from libmicrohttpd's URI log callback, which sees the request
+ * target before any unescaping: routing on those raw bytes means %00, %2f
+ * and friends never reach a route as something else. */
+static void *ctx_new(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+    pay_server *srv = cls;
     pay_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
     ctx->srv = srv;
@@ -52,10 +55,10 @@ static pay_ctx *ctx_new(pay_server *srv, struct MHD_Connection *conn, const char
     ctx->max_body = srv->cfg.max_body;
     pay_buf_init(&ctx->body);
     if (!pay_trace_id_new(ctx->trace_id)) memcpy(ctx->trace_id, "0", 2);
-    pay_strlcpy(ctx->method, method, sizeof ctx->method);
-    pay_strlcpy(ctx->path, url, sizeof ctx->path);
-    const char *lang = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
-    ctx->lang = lang && strncasecmp(lang, "en", 2) == 0 ? PAY_LANG_EN : PAY_LANG_KO;
+    size_t path_len = strcspn(uri, "?#");
+    if (path_len >= sizeof ctx->path) path_len = sizeof ctx->path - 1;
+    memcpy(ctx->path, uri, path_len);
+    ctx->path[path_len] = 0;
     return ctx;
 }
 
@@ -81,33 +84,107 @@ static void log_request(const pay_ctx *ctx)
                  (long long)us);
 }
 
-static void dispatch(pay_ctx *ctx)
+/* Headers that must not appear twice: with two, which one a proxy and
+ * which one payoutd read could differ. */
+static const char *const single_headers[] = {
+    MHD_HTTP_HEADER_AUTHORIZATION, MHD_HTTP_HEADER_CONTENT_TYPE, MHD_HTTP_HEADER_CONTENT_LENGTH,
+    MHD_HTTP_HEADER_TRANSFER_ENCODING, "TossPayments-api-security-mode", "Idempotency-Key",
+    "TossPayments-Test-Code", "Accept-Language", NULL};
+
+typedef struct header_count {
+    int counts[16];
+    const char *dup;
+} header_count;
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
 {
-    const pay_route *route = NULL;
+    (void)kind, (void)value;
+    header_count *hc = cls;
+    for (int i = 0; single_headers[i]; i++)
+        if (strcasecmp(key, single_headers[i]) == 0 && ++hc->counts[i] > 1) hc->dup = single_headers[i];
+    return MHD_YES;
+}
+
+/* The methods a path answers to, for a 405's Allow header. */
+static void allowed_methods(const pay_route *table, const char *path, char *out, size_t cap)
+{
+    const pay_route *found;
+    char params[PAY_PATH_PARAMS][PAY_PATH_PARAM_MAX + 1];
+    static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", NULL};
+    out[0] = 0;
+    for (int i = 0; methods[i]; i++)
+        if (pay_route_find(table, methods[i], path, &found, params) == PAY_ROUTE_FOUND) {
+            size_t n = strlen(out);
+            snprintf(out + n, cap - n, "%s%s", n ? ", " : "", methods[i]);
+        }
+}
+
+static bool refuse(pay_ctx *ctx, pay_api_err code, const char *detail)
+{
+    pay_fault f;
+    pay_fault_setf(&f, code, "%s", detail);
+    pay_respond_fault(ctx, &f);
+    return false;
+}
+
+/* Everything decidable from the request line and headers, before a byte of
+ * body is read: an unauthenticated client never makes payoutd hold a body. */
+static bool on_headers(pay_ctx *ctx)
+{
+    const char *lang = pay_ctx_header(ctx, "Accept-Language");
+    ctx->lang = lang && strncasecmp(lang, "en", 2) == 0 ? PAY_LANG_EN : PAY_LANG_KO;
+    char detail[160];
+    if (strchr(ctx->path, '%'))
+        return refuse(ctx, PAY_E_NOT_FOUND, "percent-encoded paths are not used by this API");
+    header_count hc;
+    memset(&hc, 0, sizeof hc);
+    MHD_get_connection_values(ctx->conn, MHD_HEADER_KIND, count_header, &hc);
+    if (hc.dup) {
+        snprintf(detail, sizeof detail, "the %s header appears more than once", hc.dup);
+        return refuse(ctx, PAY_E_INVALID_REQUEST, detail);
+    }
+
     bool admin = strncmp(ctx->path, "/admin/", 7) == 0;
-    pay_route_result rr = pay_route_find(admin ? pay_admin_routes : pay_api_routes, ctx->method,
-                                         ctx->path, &route, ctx->params);
+    const pay_route *table = admin ? pay_admin_routes : pay_api_routes;
+    const pay_route *route = NULL;
+    pay_route_result rr = pay_route_find(table, ctx->method, ctx->path, &route, ctx->params);
     if (rr == PAY_ROUTE_NO_PATH) {
-        pay_fault f;
-        pay_fault_setf(&f, PAY_E_NOT_FOUND, "no API at %.80s", ctx->path);
-        pay_respond_fault(ctx, &f);
-        return;
+        snprintf(detail, sizeof detail, "no API at %.80s", ctx->path);
+        return refuse(ctx, PAY_E_NOT_FOUND, detail);
     }
     if (rr == PAY_ROUTE_NO_METHOD) {
-        pay_fault f;
-        pay_fault_setf(&f, PAY_E_METHOD_NOT_ALLOWED, "%s is not allowed on %.80s", ctx->method,
-                       ctx->path);
-        pay_respond_fault(ctx, &f);
-        return;
+        allowed_methods(table, ctx->path, ctx->allow, sizeof ctx->allow);
+        snprintf(detail, sizeof detail, "this path takes %s", ctx->allow);
+        return refuse(ctx, PAY_E_METHOD_NOT_ALLOWED, detail);
     }
     ctx->route = route;
+    const char *cl = pay_ctx_header(ctx, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > ctx->max_body) {
+        snprintf(detail, sizeof detail, "the body exceeds %zu bytes", ctx->max_body);
+        ctx->body_too_large = true;
+        return refuse(ctx, PAY_E_REQUEST_TOO_LARGE, detail);
+    }
+    if (admin)
+        return pay_gate_admin(ctx, ctx->srv->admin_enabled ? ctx->srv->admin_token_hash : NULL);
+    return pay_gate_authenticate(ctx) && pay_gate_head(ctx, route->flags);
+}
+
+/* The body is complete: decrypt, parse, and run the handler. */
+static void on_body(pay_ctx *ctx)
+{
+    const pay_route *route = ctx->route;
     json_t *body = NULL;
-    if (admin) {
-        if (!pay_gate_admin(ctx, ctx->srv->admin_enabled ? ctx->srv->admin_token_hash : NULL) ||
-            !pay_gate_admin_body(ctx, route->flags, &body))
-            return;
-    } else if (!pay_gate_authenticate(ctx) || !pay_gate_body(ctx, route->flags, &body) ||
-               !pay_gate_test_code(ctx) || !pay_idem_begin(ctx)) {
+    if (ctx->body_too_large) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "the body exceeds %zu bytes", ctx->max_body);
+        refuse(ctx, PAY_E_REQUEST_TOO_LARGE, detail);
+        return;
+    }
+    if (ctx->admin) {
+        if (!pay_gate_admin_body(ctx, route->flags, &body)) return;
+    } else if (!pay_gate_body(ctx, route->flags, &body) || !pay_gate_test_code(ctx) ||
+               !pay_idem_begin(ctx)) {
         json_decref(body);
         return;
     }
@@ -116,49 +193,34 @@ static void dispatch(pay_ctx *ctx)
     if (!ctx->responded) pay_respond_error(ctx, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
 }
 
+/* Past the cap, a chunked upload is read and dropped up to this much, so the
+ * 413 can be sent; beyond it the connection is simply closed. */
+#define DISCARD_MAX (16 * 1024 * 1024)
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
 {
-    (void)version;
-    pay_server *srv = cls;
+    (void)cls, (void)conn, (void)url, (void)version;
     pay_ctx *ctx = *con_cls;
-    if (!ctx) {
-        if (!(ctx = ctx_new(srv, conn, method, url))) return MHD_NO;
-        *con_cls = ctx;
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > ctx->max_body) {
-            /* Refuse before reading the body: MHD closes the connection
-             * after this response instead of receiving megabytes first. */
-            ctx->body_too_large = true;
-            pay_fault f;
-            pay_fault_setf(&f, PAY_E_REQUEST_TOO_LARGE, "the body exceeds %zu bytes",
-                           ctx->max_body);
-            pay_respond_fault(ctx, &f);
-        }
+    if (!ctx) return MHD_NO; /* the URI callback could not allocate */
+    if (!ctx->method[0]) {
+        pay_strlcpy(ctx->method, method, sizeof ctx->method);
+        on_headers(ctx); /* answers itself when it refuses */
         return MHD_YES;
     }
     if (*upload_size) {
-        if (ctx->responded) { /* already refused: discard */
-            *upload_size = 0;
-            return MHD_YES;
-        }
-        if (ctx->body.len + *upload_size > ctx->max_body) {
-            ctx->body_too_large = true; /* chunked upload past the cap */
-            pay_fault f;
-            pay_fault_setf(&f, PAY_E_REQUEST_TOO_LARGE, "the body exceeds %zu bytes",
-                           ctx->max_body);
-            pay_respond_fault(ctx, &f);
-            *upload_size = 0;
-            return MHD_YES;
-        }
-        if (!pay_buf_append(&ctx->body, upload_data, *upload_size)) return MHD_NO;
+        size_t n = *upload_size;
         *upload_size = 0;
-        return MHD_YES;
+        if (ctx->responded) return MHD_YES; /* refused from the headers: drop */
+        if (ctx->body_too_large || ctx->body.len + n > ctx->max_body) {
+            ctx->body_too_large = true;
+            ctx->discarded += n;
+            return ctx->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
+        }
+        return pay_buf_append(&ctx->body, upload_data, n) ? MHD_YES : MHD_NO;
     }
-    if (ctx->responded) return MHD_YES;
-    dispatch(ctx);
+    if (!ctx->responded) on_body(ctx);
     return ctx->responded ? MHD_YES : MHD_NO;
 }
 
@@ -226,6 +288,7 @@ pay_server *pay_server_start(pay_core *core, const pay_server_config *cfg, char 
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_URI_LOG_CALLBACK, ctx_new, srv,
         MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!srv->daemon) {

@@ -898,25 +898,38 @@ static void test_rule12_length_cap(void)
     CHECK_ERR(open_n(t, big, &e), PAY_ERR_JWE_TOO_LONG, "the limit is 1048576");
     free(t);
 
-    /* Sealing never produces a token the parser would refuse: the largest
-     * plaintext that fits seals and opens, one byte more is refused. */
-    size_t fixed = pay_b64url_encoded_len(strlen(BASE_HDR)) + 2 + 16 + 1 + 1 + 22;
-    size_t n = (PAY_JWE_TOKEN_MAX - fixed) / 4 * 3;
-    while (fixed + pay_b64url_encoded_len(n + 1) <= PAY_JWE_TOKEN_MAX)
-        n++;
-    uint8_t *pt = malloc(n + 2);
+    /* Sealing goes further than pay_jwe_parse's cap (responses can be large):
+     * a token just over 1 MiB seals, pay_jwe_parse refuses it, and
+     * pay_jwe_parse_limit with a larger cap opens it. */
+    size_t n = (PAY_JWE_TOKEN_MAX / 4) * 3;
+    uint8_t *pt = malloc(n);
     REQUIRE(pt);
-    memset(pt, 'a', n + 1);
+    memset(pt, 'a', n);
     pay_jwe_seal_opts o = {.test_iv = base_iv, .test_header_json = BASE_HDR};
     char *tok = NULL;
     size_t tl = 0;
     CHECK_EQ_INT(pay_jwe_seal_ex(&K, &o, pt, n, &tok, &tl, &e), PAY_OK);
-    CHECK(tl <= PAY_JWE_TOKEN_MAX && tl + 2 > PAY_JWE_TOKEN_MAX);
-    CHECK_EQ_INT(tok ? open_n(tok, tl, &e) : PAY_ERR_INTERNAL, PAY_OK);
+    CHECK(tl > PAY_JWE_TOKEN_MAX);
+    CHECK_ERR(open_n(tok, tl, &e), PAY_ERR_JWE_TOO_LONG, "the limit is 1048576");
+    pay_jwe *j = NULL;
+    CHECK_EQ_INT(pay_jwe_parse_limit(tok, tl, PAY_JWE_SEAL_MAX, &j, &e), PAY_OK);
+    uint8_t *back = NULL;
+    size_t back_len = 0;
+    CHECK_EQ_INT(j ? pay_jwe_decrypt(j, &K, &back, &back_len, &e) : PAY_ERR_INTERNAL, PAY_OK);
+    CHECK(back_len == n && back && memcmp(back, pt, n) == 0);
+    pay_jwe_plaintext_free(back, back_len);
+    pay_jwe_free(j);
     free(tok);
+    free(pt);
+
+    /* The seal cap itself: refused before any work, no output. */
+    n = (size_t)PAY_JWE_SEAL_MAX / 4 * 3 + 3;
+    pt = malloc(n);
+    REQUIRE(pt);
+    memset(pt, 'a', n);
     tok = NULL;
-    CHECK_ERR(pay_jwe_seal_ex(&K, &o, pt, n + 1, &tok, &tl, &e), PAY_ERR_JWE_PLAINTEXT,
-              "over the limit of 1048576");
+    CHECK_ERR(pay_jwe_seal_ex(&K, &o, pt, n, &tok, &tl, &e), PAY_ERR_JWE_PLAINTEXT,
+              "over the limit of 67108864");
     CHECK(tok == NULL);
     free(pt);
 }
