@@ -183,9 +183,9 @@ static pay_store_rc check_item(pay_tx *tx, request_job *job, size_t i, int64_t *
     pay_seller_clear(&seller);
     if (p->amount > *available) {
         pay_fault_set2(f, PAY_E_NOT_ENOUGH_AMOUNT,
-                       "refPayoutId: %s, 요청 %lld원 > 남은 지급가능금액 %lld원",
-                       "refPayoutId: %s, requested %lld KRW > remaining available %lld KRW",
-                       p->ref_payout_id, (long long)p->amount, (long long)*available);
+                       "[%zu] refPayoutId: %s, 요청 %lld원 > 남은 지급가능금액 %lld원",
+                       "[%zu] refPayoutId: %s, requested %lld KRW > remaining available %lld KRW",
+                       i, p->ref_payout_id, (long long)p->amount, (long long)*available);
         return PAY_STORE_ABORT;
     }
     *available -= p->amount;

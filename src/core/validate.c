@@ -9,13 +9,34 @@
 
 /* ---- small checks --------------------------------------------------------- */
 
-static bool has_control(const char *s, size_t n)
+/* Control and invisible formatting characters: C0, DEL, C1, and the Unicode
+ * format characters that hide or reorder text (soft hyphen, zero-width
+ * spaces and joiners, bidi embeddings and isolates, word joiner, BOM). Names
+ * and statement texts reach bank systems and people; none needs them. */
+static bool has_control(const char *str, size_t n)
 {
+    const unsigned char *s = (const unsigned char *)str;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+        unsigned c = s[i];
         if (c < 0x20 || c == 0x7f) return true;
+        if (c == 0xc2 && i + 1 < n && (s[i + 1] <= 0x9f || s[i + 1] == 0xad))
+            return true; /* U+0080..U+009F, U+00AD */
+        if (c == 0xe2 && i + 2 < n) {
+            unsigned cp = 0x2000 | (unsigned)(s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f);
+            if ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+                (cp >= 0x2060 && cp <= 0x206f))
+                return true;
+        }
+        if (c == 0xef && i + 2 < n && s[i + 1] == 0xbb && s[i + 2] == 0xbf) return true; /* BOM */
     }
     return false;
+}
+
+static bool is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t') return false;
+    return true;
 }
 
 /* Printable ASCII without spaces: the merchant's own ids (refSellerId,
@@ -93,9 +114,9 @@ static int get_text(const json_t *obj, const char *pre, const char *name, bool r
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     size_t chars = pay_utf8_count(s, n);
-    if (n == 0) {
+    if (n == 0 || is_blank(s, n)) {
         pay_fault_set2(f, PAY_E_INVALID_REQUEST, "%s%s: 빈 문자열일 수 없습니다",
-                       "%s%s: must not be empty", pre, name);
+                       "%s%s: must not be empty or blank", pre, name);
         return -1;
     }
     if (chars > max_chars) {
@@ -104,8 +125,9 @@ static int get_text(const json_t *obj, const char *pre, const char *name, bool r
         return -1;
     }
     if (has_control(s, n)) {
-        pay_fault_set2(f, PAY_E_INVALID_REQUEST, "%s%s: 제어 문자는 허용되지 않습니다",
-                       "%s%s: control characters are not allowed", pre, name);
+        pay_fault_set2(f, PAY_E_INVALID_REQUEST, "%s%s: 제어 문자나 보이지 않는 서식 문자는 허용되지 않습니다",
+                       "%s%s: control or invisible formatting characters are not allowed", pre,
+                       name);
         return -1;
     }
     *out = s;

@@ -40,6 +40,8 @@ typedef struct options {
     const char *holidays;
     const char *admin_token_file;
     unsigned threads;
+    unsigned max_conns;
+    unsigned max_conns_per_ip;
     bool demo;
 } options;
 
@@ -60,6 +62,9 @@ static void usage(FILE *out)
             "                       copy of data/holidays-kr.tsv)\n"
             "  --admin-token-file F enable the admin API (/admin/v1) with the token in F;\n"
             "                       or set PAYOUTD_ADMIN_TOKEN. Without either it is off.\n"
+            "  --max-connections N  open connections in all (default 2048)\n"
+            "  --max-connections-per-ip N\n"
+            "                       open connections from one address (default 64)\n"
             "\n"
             "merchant create options:\n"
             "  --db FILE            database file (required)\n"
@@ -131,10 +136,16 @@ static void print_demo(const pay_merchant *m, const pay_issued_keys *k, const ch
            "\n"
            "POST /v2/sellers and /v2/payouts take a JWE body sealed with the security key\n"
            "(alg dir, enc A256GCM) and the header TossPayments-api-security-mode: ENCRYPTION.\n"
+           "A ready-to-run encrypted example (registers a seller, schedules a payout):\n"
+           "  PAYOUT_SECRET_KEY=%s PAYOUT_SECURITY_KEY=%s \\\n"
+           "    /usr/bin/python3 scripts/example-payout.py http://%s:%u\n"
+           "\n"
+           "Lost these keys? Create another merchant: payoutd merchant create --db FILE\n"
            "\n",
            m->mid, k->secret[PAY_ENV_TEST], k->client[PAY_ENV_TEST], k->security[PAY_ENV_TEST],
            k->secret[PAY_ENV_LIVE], k->client[PAY_ENV_LIVE], k->security[PAY_ENV_LIVE],
-           k->secret[PAY_ENV_TEST], host, (unsigned)port);
+           k->secret[PAY_ENV_TEST], host, (unsigned)port, k->secret[PAY_ENV_TEST],
+           k->security[PAY_ENV_TEST], host, (unsigned)port);
     fflush(stdout);
 }
 
@@ -182,6 +193,10 @@ static bool read_admin_token(const options *o, char out[ADMIN_TOKEN_MAX])
 static int serve(int argc, char **argv)
 {
     options o = {.port = 8080, .db = "payoutd.db", .threads = 4, .demo = true};
+    pay_server_config defaults;
+    pay_server_config_defaults(&defaults);
+    o.max_conns = defaults.max_connections;
+    o.max_conns_per_ip = defaults.per_ip_connections;
     pay_strlcpy(o.host, "127.0.0.1", sizeof o.host);
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, 'l'}, {"db", required_argument, NULL, 'd'},
@@ -189,6 +204,8 @@ static int serve(int argc, char **argv)
         {"ready-file", required_argument, NULL, 'r'}, {"no-demo", no_argument, NULL, 'n'},
         {"holidays", required_argument, NULL, 'H'},
         {"admin-token-file", required_argument, NULL, 'A'},
+        {"max-connections", required_argument, NULL, 'C'},
+        {"max-connections-per-ip", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c;
     unsigned long long v;
@@ -220,6 +237,18 @@ static int serve(int argc, char **argv)
         case 'n': o.demo = false; break;
         case 'H': o.holidays = optarg; break;
         case 'A': o.admin_token_file = optarg; break;
+        case 'C':
+        case 'I':
+            if (!parse_uint(optarg, 100000, &v) || v == 0) {
+                fprintf(stderr, "payoutd: --%s must be 1..100000\n",
+                        c == 'C' ? "max-connections" : "max-connections-per-ip");
+                return 2;
+            }
+            if (c == 'C')
+                o.max_conns = (unsigned)v;
+            else
+                o.max_conns_per_ip = (unsigned)v;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -258,16 +287,6 @@ static int serve(int argc, char **argv)
     pay_issued_keys keys;
     bool created_demo = false;
     if (!store || !core.inflight) goto out;
-    if (o.demo && pay_store_read(store, count_fn, &merchants) == PAY_STORE_OK && merchants == 0) {
-        pay_merchant_spec spec = {DEMO_MID, true, DEMO_TEST_FUNDING};
-        pay_fault f;
-        if (!pay_merchant_create(&core, &spec, &demo, &keys, &f)) {
-            fprintf(stderr, "payoutd: cannot create the demo merchant: %s\n",
-                    pay_api_err_code(f.code));
-            goto out;
-        }
-        created_demo = true;
-    }
     core.scheduler_worker = pay_worker_start(&core, pay_scheduler_run_all, SCHEDULER_INTERVAL_MS);
     core.webhook_worker = pay_worker_start(&core, pay_webhooks_deliver_due, WEBHOOK_INTERVAL_MS);
     if (!core.scheduler_worker || !core.webhook_worker) {
@@ -280,6 +299,8 @@ static int serve(int argc, char **argv)
     cfg.host = o.host;
     cfg.port = o.port;
     cfg.threads = o.threads;
+    cfg.max_connections = o.max_conns;
+    cfg.per_ip_connections = o.max_conns_per_ip;
     cfg.admin_token = admin_token[0] ? admin_token : NULL;
     srv = pay_server_start(&core, &cfg, err, sizeof err);
     OPENSSL_cleanse(admin_token, sizeof admin_token);
@@ -288,6 +309,18 @@ static int serve(int argc, char **argv)
         goto out;
     }
     uint16_t port = pay_server_port(srv);
+    /* The demo merchant is made only once the port is ours: its keys are
+     * shown once, and a failed start must not swallow them. */
+    if (o.demo && pay_store_read(store, count_fn, &merchants) == PAY_STORE_OK && merchants == 0) {
+        pay_merchant_spec spec = {DEMO_MID, true, DEMO_TEST_FUNDING};
+        pay_fault f;
+        if (!pay_merchant_create(&core, &spec, &demo, &keys, &f)) {
+            fprintf(stderr, "payoutd: cannot create the demo merchant: %s\n",
+                    pay_api_err_code(f.code));
+            goto out;
+        }
+        created_demo = true;
+    }
     if (created_demo) {
         print_demo(&demo, &keys, o.host, port);
         pay_issued_keys_wipe(&keys);

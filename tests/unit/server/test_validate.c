@@ -305,9 +305,26 @@ static void test_seller_shape(void)
     SELLER_FAILS(company_with("company.name", json_string("")), INVALID_REQUEST,
                  "company.name: must not be empty");
     SELLER_FAILS(company_with("company.name", json_string("a\nb")), INVALID_REQUEST,
-                 "company.name: control characters are not allowed");
+                 "company.name: control or invisible formatting characters are not allowed");
     SELLER_FAILS(company_with("account.holderName", json_string("tab\there")), INVALID_REQUEST,
-                 "account.holderName: control characters are not allowed");
+                 "account.holderName: control or invisible formatting characters are not allowed");
+    /* Blank, C1 controls and invisible format characters (bidi override,
+     * zero-width space, BOM, soft hyphen) are refused like C0 controls. */
+    SELLER_FAILS(company_with("company.name", json_string("   ")), INVALID_REQUEST,
+                 "company.name: must not be empty or blank");
+    static const char *const sneaky[] = {"a\xc2\x85" "b", "abc\xe2\x80\xae" "dcba",
+                                         "a\xe2\x80\x8b" "b", "\xef\xbb\xbf" "name",
+                                         "a\xc2\xad" "b", "x\xe2\x81\xa6" "y"};
+    for (size_t i = 0; i < sizeof sneaky / sizeof sneaky[0]; i++)
+        SELLER_FAILS(company_with("company.name", json_string(sneaky[i])), INVALID_REQUEST,
+                     "control or invisible formatting characters");
+    /* Ordinary non-ASCII text is fine: Hangul, Latin-1 letters, an em dash. */
+    json_t *ok = company_with("company.name", json_string("주식회사 Café \xe2\x80\x94" " 1호"));
+    pay_seller s;
+    pay_fault f;
+    CHECK(pay_decode_seller_create(ok, &s, &f));
+    pay_seller_clear(&s);
+    json_decref(ok);
 }
 
 static void test_seller_ref_seller_id(void)
@@ -331,7 +348,7 @@ static void test_seller_ref_seller_id(void)
     SELLER_FAILS(company_with("refSellerId", json_string("my seller")), INVALID_REQUEST,
                  "refSellerId: printable ASCII without spaces only");
     SELLER_FAILS(company_with("refSellerId", json_string("del\x7f")), INVALID_REQUEST,
-                 "refSellerId: control characters");
+                 "refSellerId: control or invisible formatting characters");
     SELLER_FAILS(company_with("refSellerId", json_string("")), INVALID_REQUEST,
                  "refSellerId: must not be empty");
     SELLER_FAILS(company_with("refSellerId", NULL), INVALID_REQUEST, "refSellerId: is required");
