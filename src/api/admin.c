@@ -133,9 +133,10 @@ void pay_admin_merchant_create(pay_ctx *ctx, const json_t *body)
     if ((mid && (!json_is_string(mid) || json_string_length(mid) == 0 ||
                  json_string_length(mid) >= sizeof((pay_merchant *)0)->mid)) ||
         (contract && !json_is_boolean(contract)) ||
-        (balance && (!json_is_integer(balance) || json_integer_value(balance) < 0))) {
+        (balance && (!json_is_integer(balance) || json_integer_value(balance) < 0 ||
+                     json_integer_value(balance) > PAY_CREDIT_MAX))) {
         bad_request(ctx, "mid is a 1-63 character string, payoutContract a boolean, testBalance "
-                         "a whole number of won >= 0");
+                         "a whole number of won from 0 to 1,000,000,000,000");
         return;
     }
     pay_merchant_spec spec = {mid ? json_string_value(mid) : NULL,
@@ -255,12 +256,20 @@ void pay_admin_contract(pay_ctx *ctx, const json_t *body)
 typedef struct credit_job {
     pay_credit credit;
     bool to_pending;
+    bool over_limit;
 } credit_job;
 
 static pay_store_rc credit_fn(pay_tx *tx, void *arg)
 {
     credit_job *job = arg;
     pay_credit *c = &job->credit;
+    int64_t funding = 0;
+    pay_store_rc rc0 = tx->ops->balance_get(tx, c->scope, PAY_ACCT_FUNDING, &funding);
+    if (rc0 != PAY_STORE_OK) return rc0;
+    if (-funding > PAY_FUNDING_TOTAL_MAX - c->amount) {
+        job->over_limit = true; /* keeps every ledger sum far from overflow */
+        return PAY_STORE_ABORT;
+    }
     if (!job->to_pending)
         return pay_ledger_move(tx, c->scope, "fund", "operator credit", c->created_at_us,
                                PAY_ACCT_FUNDING, PAY_ACCT_AVAILABLE, c->amount);
@@ -283,7 +292,7 @@ void pay_admin_credit(pay_ctx *ctx, const json_t *body)
     credit_job job;
     memset(&job, 0, sizeof job);
     if (!json_is_integer(amount) || json_integer_value(amount) <= 0 ||
-        json_integer_value(amount) > INT64_C(1000000000000)) {
+        json_integer_value(amount) > PAY_CREDIT_MAX) {
         bad_request(ctx, "amount must be a whole number of won, 1 to 1,000,000,000,000");
         return;
     }
@@ -299,6 +308,10 @@ void pay_admin_credit(pay_ctx *ctx, const json_t *body)
     job.credit.amount = json_integer_value(amount);
     job.credit.created_at_us = pay_clock_now(ctx->core->clock, &m, env);
     pay_store_rc rc = pay_store_write(ctx->core->store, credit_fn, &job);
+    if (job.over_limit) {
+        bad_request(ctx, "this environment has been credited 10^15 won in all; no more");
+        return;
+    }
     if (rc != PAY_STORE_OK) {
         store_failure(ctx, rc);
         return;

@@ -95,6 +95,20 @@ bool pay_merchant_create(pay_core *core, const pay_merchant_spec *spec, pay_merc
     memset(&job, 0, sizeof job);
     memset(keys, 0, sizeof *keys);
     if (spec->mid) {
+        /* A MID appears in admin paths, which accept only id characters. */
+        size_t n = strlen(spec->mid);
+        bool ok = n > 0 && n < sizeof job.m.mid;
+        for (size_t i = 0; ok && i < n; i++) {
+            char c = spec->mid[i];
+            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-';
+        }
+        if (!ok) {
+            pay_fault_setf(fault, PAY_E_INVALID_REQUEST,
+                           "mid must be 1-%zu characters of A-Z, a-z, 0-9, _ and -",
+                           sizeof job.m.mid - 1);
+            return false;
+        }
         pay_strlcpy(job.m.mid, spec->mid, sizeof job.m.mid);
     } else {
         char suffix[9];
@@ -102,6 +116,11 @@ bool pay_merchant_create(pay_core *core, const pay_merchant_spec *spec, pay_merc
         for (char *p = suffix; *p; p++)
             if (*p >= 'A' && *p <= 'Z') *p = (char)(*p + 32);
         snprintf(job.m.mid, sizeof job.m.mid, "mid_%s", suffix);
+    }
+    if (spec->test_funding < 0 || spec->test_funding > PAY_CREDIT_MAX) {
+        pay_fault_setf(fault, PAY_E_INVALID_REQUEST, "the test balance must be 0 to %lld won",
+                       (long long)PAY_CREDIT_MAX);
+        return false;
     }
     job.m.payout_contract = spec->payout_contract;
     job.m.created_at_us = pay_clock_real(core->clock);

@@ -17,6 +17,10 @@
 #define PAY_API_KEY_RANDOM_LEN 28 /* characters after test_sk_ / live_ck_ ... */
 #define PAY_API_KEY_BUF 48
 #define PAY_SECURITY_KEYS_MAX 2   /* at most two valid at once (spec §2.2) */
+/* Largest single credit, and the most one scope may ever be credited in all:
+ * far above any real balance, far below int64 overflow in the ledger. */
+#define PAY_CREDIT_MAX INT64_C(1000000000000)
+#define PAY_FUNDING_TOTAL_MAX INT64_C(1000000000000000)
 
 typedef struct pay_issued_keys {
     char secret[2][PAY_API_KEY_BUF]; /* indexed by pay_env */

@@ -350,10 +350,13 @@ static pay_store_rc cancel_fn(pay_tx *tx, void *arg)
         return PAY_STORE_ABORT;
     }
     if (rc != PAY_STORE_OK) return rc;
-    if (p->schedule_type != PAY_SCHEDULE_SCHEDULED || p->status != PAY_PAYOUT_REQUESTED) {
+    /* Due means started, even if the scheduler has not stamped it yet. */
+    bool started = p->status == PAY_PAYOUT_REQUESTED && p->due_at_us <= job->a->now_us;
+    if (p->schedule_type != PAY_SCHEDULE_SCHEDULED || p->status != PAY_PAYOUT_REQUESTED ||
+        started) {
         pay_fault_set2(&job->fault, PAY_E_NOT_CANCELABLE_PAYOUT, "%s: %s %s", "%s: %s %s",
                        p->id, pay_schedule_type_name(p->schedule_type),
-                       pay_payout_status_name(p->status));
+                       started ? "IN_PROGRESS" : pay_payout_status_name(p->status));
         pay_payout_clear(p);
         return PAY_STORE_ABORT;
     }

@@ -148,6 +148,10 @@ static bool on_headers(pay_ctx *ctx)
     }
 
     bool admin = strncmp(ctx->path, "/admin/", 7) == 0;
+    /* The admin token comes before routing: without it, no admin path is
+     * told apart from another (404 when disabled, 401 otherwise). */
+    if (admin && !pay_gate_admin(ctx, ctx->srv->admin_enabled ? ctx->srv->admin_token_hash : NULL))
+        return false;
     const pay_route *table = admin ? pay_admin_routes : pay_api_routes;
     const pay_route *route = NULL;
     pay_route_result rr = pay_route_find(table, ctx->method, ctx->path, &route, ctx->params);
@@ -167,8 +171,7 @@ static bool on_headers(pay_ctx *ctx)
         ctx->body_too_large = true;
         return refuse(ctx, PAY_E_REQUEST_TOO_LARGE, detail);
     }
-    if (admin)
-        return pay_gate_admin(ctx, ctx->srv->admin_enabled ? ctx->srv->admin_token_hash : NULL);
+    if (admin) return true;
     return pay_gate_authenticate(ctx) && pay_gate_head(ctx, route->flags);
 }
 
