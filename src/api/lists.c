@@ -41,17 +41,13 @@ static bool parse_date(const char *name, const char *v, int32_t *out, pay_fault 
     return true;
 }
 
-bool pay_api_list_query(pay_ctx *ctx, bool with_dates, pay_list_query *q, pay_fault *f)
+bool pay_list_query_from(const char *const v[4], bool with_dates, pay_list_query *q,
+                         pay_fault *f)
 {
-    static const char *const plain[] = {"limit", "startingAfter", NULL};
-    static const char *const dated[] = {"limit", "startingAfter", "payoutDateGte", "payoutDateLte",
-                                        NULL};
-    const char *v[4];
     memset(q, 0, sizeof *q);
     q->limit = PAY_LIST_LIMIT_DEFAULT;
     q->date_gte = INT32_MIN;
     q->date_lte = INT32_MAX;
-    if (!pay_query_parse(ctx, with_dates ? dated : plain, v, f)) return false;
     if (v[0] && !parse_limit(v[0], &q->limit, f)) return false;
     if (v[1]) {
         size_t n = strlen(v[1]);
@@ -76,6 +72,16 @@ bool pay_api_list_query(pay_ctx *ctx, bool with_dates, pay_list_query *q, pay_fa
         }
     }
     return true;
+}
+
+bool pay_api_list_query(pay_ctx *ctx, bool with_dates, pay_list_query *q, pay_fault *f)
+{
+    static const char *const plain[] = {"limit", "startingAfter", NULL};
+    static const char *const dated[] = {"limit", "startingAfter", "payoutDateGte", "payoutDateLte",
+                                        NULL};
+    const char *v[4] = {NULL, NULL, NULL, NULL};
+    if (!pay_query_parse(ctx, with_dates ? dated : plain, v, f)) return false;
+    return pay_list_query_from(v, with_dates, q, f);
 }
 
 json_t *pay_api_list_body(json_t *items, bool has_next, const char *last_id)

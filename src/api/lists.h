@@ -10,6 +10,11 @@
 #include "core/payouts.h"
 #include "http/ctx.h"
 
+/* From the raw values of limit, startingAfter, payoutDateGte, payoutDateLte
+ * (NULL = absent); a pure function, fuzzed on its own. */
+bool pay_list_query_from(const char *const v[4], bool with_dates, pay_list_query *q,
+                         pay_fault *f);
+
 /* Reads the query string; with_dates adds payoutDateGte / payoutDateLte. */
 bool pay_api_list_query(pay_ctx *ctx, bool with_dates, pay_list_query *q, pay_fault *f);
 

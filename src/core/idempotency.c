@@ -5,6 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
+
+bool pay_idem_key_check(const char *key, pay_fault *f)
+{
+    size_t n = strlen(key);
+    size_t chars = pay_utf8_valid(key, n, NULL) ? pay_utf8_count(key, n) : n;
+    if (n == 0 || chars > PAY_IDEMPOTENCY_KEY_MAX) {
+        pay_fault_setf(f, PAY_E_INVALID_IDEMPOTENCY_KEY, "got %zu characters", chars);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f) {
+            pay_fault_setf(f, PAY_E_INVALID_IDEMPOTENCY_KEY, "control character at offset %zu", i);
+            return false;
+        }
+    return true;
+}
+
 void pay_idem_scope_hash(int64_t api_key_id, const char *method, const char *path,
                          const char *key, uint8_t out[32])
 {

@@ -12,8 +12,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/apierr.h"
+
 #define PAY_IDEMPOTENCY_KEY_MAX 300 /* characters, spec §7 */
 #define PAY_IDEMPOTENCY_KEEP_US (INT64_C(15) * 86400 * 1000000)
+
+/* A usable Idempotency-Key: 1-300 characters, no control characters. */
+bool pay_idem_key_check(const char *key, pay_fault *f);
 
 /* SHA-256 over the scope: API key id, method, path and the key itself. */
 void pay_idem_scope_hash(int64_t api_key_id, const char *method, const char *path,

@@ -14,8 +14,8 @@
 #include "common/text.h"
 #include "core/merchants.h"
 #include "core/validate.h"
+#include "http/basic_auth.h"
 
-#define AUTH_HEADER_MAX 512
 
 static bool refuse(pay_ctx *ctx, pay_api_err code, const char *detail)
 {
@@ -27,48 +27,18 @@ static bool refuse(pay_ctx *ctx, pay_api_err code, const char *detail)
 
 bool pay_gate_authenticate(pay_ctx *ctx)
 {
-    const char *h = pay_ctx_header(ctx, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!h)
-        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
-                      "Authorization header is missing; send Basic base64(secretKey + ':')");
-    size_t hlen = strlen(h);
-    if (hlen > AUTH_HEADER_MAX)
-        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY, "Authorization header is too long");
-    if (hlen < 6 || strncasecmp(h, "Basic ", 6) != 0)
-        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
-                      "Authorization must use the Basic scheme: Basic base64(secretKey + ':')");
-    const char *b64 = h + 6;
-    while (*b64 == ' ') b64++;
-    size_t blen = strlen(b64);
-    uint8_t decoded[AUTH_HEADER_MAX];
-    size_t dlen = 0, where = 0;
-    if (pay_b64std_decode(b64, blen, decoded, &dlen, &where) != PAY_B64_OK)
-        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
-                      "the Basic credentials are not valid base64 (standard alphabet, padded)");
-    if (dlen >= 3 && memcmp(decoded, "\xef\xbb\xbf", 3) == 0)
-        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
-                      "the credentials start with a UTF-8 byte-order mark (base64 began with "
-                      "77u/); encode the key without a BOM");
-    uint8_t *colon = memchr(decoded, ':', dlen);
-    if (!colon) {
-        OPENSSL_cleanse(decoded, sizeof decoded);
-        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
-                      "the decoded credentials lack the ':' after the secret key (encode "
-                      "secretKey + ':', the colon is mandatory)");
-    }
-    if ((size_t)(colon - decoded) + 1 != dlen) {
-        OPENSSL_cleanse(decoded, sizeof decoded);
-        return refuse(ctx, PAY_E_UNAUTHORIZED_KEY,
-                      "the password part must be empty: encode secretKey + ':' only");
-    }
+    char key[PAY_BASIC_KEY_MAX + 1];
+    size_t key_len = 0;
+    const char *why =
+        pay_basic_auth_parse(pay_ctx_header(ctx, MHD_HTTP_HEADER_AUTHORIZATION), key, &key_len);
+    if (why) return refuse(ctx, PAY_E_UNAUTHORIZED_KEY, why);
     pay_merchant merchant;
     pay_env env;
     int64_t key_id = 0;
     pay_store_rc store_rc = PAY_STORE_OK;
-    pay_auth_result r = pay_merchant_authenticate(ctx->core, (const char *)decoded,
-                                                  (size_t)(colon - decoded), &merchant, &env,
-                                                  &key_id, &store_rc);
-    OPENSSL_cleanse(decoded, sizeof decoded);
+    pay_auth_result r =
+        pay_merchant_authenticate(ctx->core, key, key_len, &merchant, &env, &key_id, &store_rc);
+    OPENSSL_cleanse(key, sizeof key);
     switch (r) {
     case PAY_AUTH_OK: break;
     case PAY_AUTH_WRONG_KIND:

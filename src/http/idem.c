@@ -6,22 +6,6 @@
 #include "common/text.h"
 #include "core/idempotency.h"
 
-static bool key_ok(const char *key, pay_fault *f)
-{
-    size_t n = strlen(key);
-    size_t chars = pay_utf8_valid(key, n, NULL) ? pay_utf8_count(key, n) : n;
-    if (n == 0 || chars > PAY_IDEMPOTENCY_KEY_MAX) {
-        pay_fault_setf(f, PAY_E_INVALID_IDEMPOTENCY_KEY, "got %zu characters", chars);
-        return false;
-    }
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f) {
-            pay_fault_setf(f, PAY_E_INVALID_IDEMPOTENCY_KEY, "control character at offset %zu", i);
-            return false;
-        }
-    return true;
-}
-
 typedef struct get_job {
     const uint8_t *hash;
     pay_idem_record rec;
@@ -55,7 +39,7 @@ bool pay_idem_begin(pay_ctx *ctx)
     const char *key = pay_ctx_header(ctx, "Idempotency-Key");
     if (!key) return true;
     pay_fault f;
-    if (!key_ok(key, &f)) {
+    if (!pay_idem_key_check(key, &f)) {
         pay_respond_fault(ctx, &f);
         return false;
     }
