@@ -151,8 +151,8 @@ static bool same_string(const json_t *v, const char *want)
     return json_is_string(v) && strcmp(json_string_value(v), want) == 0;
 }
 
-/* Applies a patch to a stored seller, re-validating the result as a whole. */
-static bool apply_patch(const pay_seller *cur, const json_t *patch, pay_seller *next, pay_fault *f)
+bool pay_seller_apply_patch(const pay_seller *cur, const json_t *patch, pay_seller *next,
+                            pay_fault *f)
 {
     static const char *const fields[] = {"refSellerId", "businessType", "company",
                                          "individual", "account", "metadata", NULL};
@@ -235,7 +235,8 @@ static pay_store_rc update_fn(pay_tx *tx, void *arg)
         goto out;
     }
     if (rc != PAY_STORE_OK) goto out;
-    if (!apply_patch(&cur, job->patch, &next, &job->fault) || !verify(job->a, &next, &job->fault)) {
+    if (!pay_seller_apply_patch(&cur, job->patch, &next, &job->fault) ||
+        !verify(job->a, &next, &job->fault)) {
         rc = PAY_STORE_ABORT;
         goto out;
     }

@@ -26,6 +26,11 @@ bool pay_seller_fetch(pay_core *core, const pay_actor *a, const char *id, pay_se
 bool pay_seller_update(pay_core *core, const pay_actor *a, const char *id, const json_t *patch,
                        pay_seller *out, pay_fault *f);
 
+/* The merge and re-validation of an update, without storage (a pure
+ * function: next is a fresh seller's data, status and identity unset). */
+bool pay_seller_apply_patch(const pay_seller *cur, const json_t *patch, pay_seller *next,
+                            pay_fault *f);
+
 /* Deletes a seller that has no unfinished payouts. */
 bool pay_seller_delete(pay_core *core, const pay_actor *a, const char *id, pay_seller *out,
                        pay_fault *f);
