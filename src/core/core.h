@@ -18,14 +18,24 @@
 typedef struct pay_calendar pay_calendar;
 typedef struct pay_inflight pay_inflight;
 typedef struct pay_worker pay_worker;
+typedef struct pay_vault pay_vault;
+
+#define PAY_IAT_WINDOW_DEFAULT_US (INT64_C(10) * 60 * 1000000) /* ±10 min, spec §10 #3 */
+
+/* Tunables an operator may set; zero-initialised means the defaults. */
+typedef struct pay_settings {
+    int64_t iat_window_us; /* accepted |iat - now|; nonces are kept twice as long */
+} pay_settings;
 
 typedef struct pay_core {
     pay_store *store;
     const pay_clock *clock;
     const pay_calendar *calendar; /* Korean business days (core/calendar.h) */
+    const pay_vault *vault;       /* wraps security keys at rest (core/vault.h) */
     pay_inflight *inflight;       /* idempotent requests running (core/idempotency.h) */
     pay_worker *webhook_worker;   /* kicked when events are due; may be NULL */
     pay_worker *scheduler_worker; /* may be NULL */
+    pay_settings settings;
 } pay_core;
 
 /* Work a caller wants committed atomically with a domain change, run inside

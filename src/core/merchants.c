@@ -8,6 +8,7 @@
 #include "common/ids.h"
 #include "common/text.h"
 #include "core/ledger.h"
+#include "core/vault.h"
 
 void pay_key_lookup_hash(const char *key, size_t len, uint8_t out[32])
 {
@@ -40,10 +41,12 @@ typedef struct create_job {
     pay_merchant m;
     const pay_issued_keys *keys;
     int64_t test_funding;
+    const pay_vault *vault;
 } create_job;
 
-static pay_store_rc insert_key(pay_tx *tx, int64_t merchant_id, pay_env env, pay_key_kind kind,
-                               const char *text, int64_t now)
+static pay_store_rc insert_key(pay_tx *tx, const pay_vault *vault, int64_t merchant_id,
+                               pay_env env, pay_key_kind kind, const char *text, int64_t now,
+                               int64_t *id)
 {
     pay_api_key k;
     memset(&k, 0, sizeof k);
@@ -53,15 +56,18 @@ static pay_store_rc insert_key(pay_tx *tx, int64_t merchant_id, pay_env env, pay
     k.created_at_us = now;
     hint_of(text, k.hint);
     if (kind == PAY_KEY_SECURITY) {
+        /* Only ever stored wrapped by the vault (core/vault.h). */
         pay_key key;
-        if (pay_key_from_hex(&key, text, strlen(text), NULL) != PAY_OK) return PAY_STORE_IO;
-        memcpy(k.material, key.bytes, key.len);
-        k.material_len = key.len;
+        if (!vault || pay_key_from_hex(&key, text, strlen(text), NULL) != PAY_OK)
+            return PAY_STORE_IO;
+        bool ok = pay_vault_wrap(vault, &k, key.bytes, key.len, k.material, &k.material_len);
         pay_key_wipe(&key);
+        if (!ok) return PAY_STORE_IO;
     } else {
         pay_key_lookup_hash(text, strlen(text), k.lookup);
     }
     pay_store_rc rc = tx->ops->key_insert(tx, &k);
+    if (id) *id = k.id;
     OPENSSL_cleanse(k.material, sizeof k.material);
     return rc;
 }
@@ -72,12 +78,13 @@ static pay_store_rc create_fn(pay_tx *tx, void *arg)
     pay_store_rc rc = tx->ops->merchant_insert(tx, &job->m);
     if (rc != PAY_STORE_OK) return rc;
     for (int env = 0; env < 2; env++) {
-        if ((rc = insert_key(tx, job->m.id, (pay_env)env, PAY_KEY_SECRET, job->keys->secret[env],
-                             job->m.created_at_us)) != PAY_STORE_OK ||
-            (rc = insert_key(tx, job->m.id, (pay_env)env, PAY_KEY_CLIENT, job->keys->client[env],
-                             job->m.created_at_us)) != PAY_STORE_OK ||
-            (rc = insert_key(tx, job->m.id, (pay_env)env, PAY_KEY_SECURITY,
-                             job->keys->security[env], job->m.created_at_us)) != PAY_STORE_OK)
+        if ((rc = insert_key(tx, job->vault, job->m.id, (pay_env)env, PAY_KEY_SECRET,
+                             job->keys->secret[env], job->m.created_at_us, NULL)) != PAY_STORE_OK ||
+            (rc = insert_key(tx, job->vault, job->m.id, (pay_env)env, PAY_KEY_CLIENT,
+                             job->keys->client[env], job->m.created_at_us, NULL)) != PAY_STORE_OK ||
+            (rc = insert_key(tx, job->vault, job->m.id, (pay_env)env, PAY_KEY_SECURITY,
+                             job->keys->security[env], job->m.created_at_us, NULL)) !=
+                PAY_STORE_OK)
             return rc;
     }
     if (job->test_funding > 0) {
@@ -131,6 +138,7 @@ bool pay_merchant_create(pay_core *core, const pay_merchant_spec *spec, pay_merc
             goto internal;
     job.keys = keys;
     job.test_funding = spec->test_funding;
+    job.vault = core->vault;
     pay_store_rc rc = pay_store_write(core->store, create_fn, &job);
     if (rc == PAY_STORE_CONFLICT) {
         pay_fault_setf(fault, PAY_E_DUPLICATED_REQUEST, "mid %s already exists", job.m.mid);
@@ -212,7 +220,9 @@ pay_auth_result pay_merchant_authenticate(pay_core *core, const char *key, size_
     if (!pay_ct_equal(job.key.lookup, job.lookup, sizeof job.lookup) ||
         job.key.kind != PAY_KEY_SECRET)
         return job.key.kind == PAY_KEY_CLIENT ? PAY_AUTH_WRONG_KIND : PAY_AUTH_UNKNOWN_KEY;
-    int64_t now = pay_clock_real(core->clock);
+    /* Expiry (key rotation) runs on the scope's clock, so the sandbox can
+     * move past a rotated key's 7 days. */
+    int64_t now = pay_clock_now(core->clock, &job.merchant, job.key.env);
     if (job.key.expires_at_us && job.key.expires_at_us <= now) return PAY_AUTH_UNKNOWN_KEY;
     *merchant = job.merchant;
     *env = job.key.env;
@@ -223,7 +233,7 @@ pay_auth_result pay_merchant_authenticate(pay_core *core, const char *key, size_
 typedef struct seckey_job {
     pay_scope scope;
     int64_t now_us;
-    pay_api_key rows[PAY_SECURITY_KEYS_MAX];
+    pay_api_key rows[PAY_KEY_HISTORY_MAX];
     size_t n;
 } seckey_job;
 
@@ -231,11 +241,13 @@ static pay_store_rc seckey_fn(pay_tx *tx, void *arg)
 {
     seckey_job *job = arg;
     return tx->ops->key_list(tx, job->scope, PAY_KEY_SECURITY, job->now_us, job->rows,
-                             PAY_SECURITY_KEYS_MAX, &job->n);
+                             PAY_KEY_HISTORY_MAX, &job->n);
 }
 
-pay_store_rc pay_merchant_security_keys(pay_core *core, pay_scope scope, int64_t now_us,
-                                        pay_key keys[PAY_SECURITY_KEYS_MAX], size_t *n)
+/* Security keys of a scope, unwrapped, newest first: the valid ones at now_us,
+ * or (now_us < 0) the recent history including expired ones. */
+static pay_store_rc load_security(pay_core *core, pay_scope scope, int64_t now_us, pay_key *keys,
+                                  size_t cap, size_t *n, int64_t *expires)
 {
     seckey_job job;
     memset(&job, 0, sizeof job);
@@ -243,13 +255,175 @@ pay_store_rc pay_merchant_security_keys(pay_core *core, pay_scope scope, int64_t
     job.now_us = now_us;
     pay_store_rc rc = pay_store_read(core->store, seckey_fn, &job);
     *n = 0;
-    if (rc == PAY_STORE_OK) {
-        for (size_t i = 0; i < job.n; i++)
-            if (pay_key_from_bytes(&keys[*n], job.rows[i].material, job.rows[i].material_len,
-                                   NULL) == PAY_OK)
-                (*n)++;
-        if (*n == 0) rc = PAY_STORE_NOTFOUND;
+    for (size_t i = 0; rc == PAY_STORE_OK && i < job.n && *n < cap; i++) {
+        uint8_t raw[PAY_KEY_MATERIAL_MAX];
+        size_t len = 0;
+        if (core->vault && pay_vault_unwrap(core->vault, &job.rows[i], job.rows[i].material,
+                                            job.rows[i].material_len, raw, &len) &&
+            pay_key_from_bytes(&keys[*n], raw, len, NULL) == PAY_OK) {
+            if (expires) expires[*n] = job.rows[i].expires_at_us;
+            (*n)++;
+        }
+        OPENSSL_cleanse(raw, sizeof raw);
     }
+    if (rc == PAY_STORE_OK && *n == 0) rc = PAY_STORE_NOTFOUND;
     OPENSSL_cleanse(job.rows, sizeof job.rows);
     return rc;
+}
+
+pay_store_rc pay_merchant_security_keys(pay_core *core, pay_scope scope, int64_t now_us,
+                                        pay_key keys[PAY_SECURITY_KEYS_MAX], size_t *n)
+{
+    return load_security(core, scope, now_us < 0 ? 0 : now_us, keys, PAY_SECURITY_KEYS_MAX, n,
+                         NULL);
+}
+
+pay_store_rc pay_merchant_key_history(pay_core *core, pay_scope scope, int64_t now_us,
+                                      pay_key_history *h)
+{
+    memset(h, 0, sizeof *h);
+    int64_t expires[PAY_KEY_HISTORY_MAX];
+    pay_store_rc rc = load_security(core, scope, -1, h->keys, PAY_KEY_HISTORY_MAX, &h->n, expires);
+    for (size_t i = 0; i < h->n; i++) h->expired[i] = expires[i] && expires[i] <= now_us;
+    return rc;
+}
+
+void pay_key_history_wipe(pay_key_history *h)
+{
+    OPENSSL_cleanse(h, sizeof *h);
+}
+
+/* ---- rotation (spec §2.2) ------------------------------------------------ */
+
+typedef struct rotate_job {
+    pay_scope scope;
+    pay_key_kind kind;
+    int64_t now_us;
+    const char *text;
+    const pay_vault *vault;
+    int64_t old_expiry;
+    bool refused;
+} rotate_job;
+
+static pay_store_rc rotate_fn(pay_tx *tx, void *arg)
+{
+    rotate_job *job = arg;
+    pay_api_key valid[3];
+    size_t n = 0;
+    pay_store_rc rc = tx->ops->key_list(tx, job->scope, job->kind, job->now_us, valid, 3, &n);
+    if (rc != PAY_STORE_OK) return rc;
+    /* One re-issue before the old key expires: a second would leave three. */
+    if (n >= PAY_SECURITY_KEYS_MAX) {
+        job->refused = true;
+        for (size_t i = 0; i < n; i++)
+            if (valid[i].expires_at_us) job->old_expiry = valid[i].expires_at_us;
+        OPENSSL_cleanse(valid, sizeof valid);
+        return PAY_STORE_ABORT;
+    }
+    job->old_expiry = job->now_us + PAY_KEY_OVERLAP_US;
+    for (size_t i = 0; i < n && rc == PAY_STORE_OK; i++)
+        rc = tx->ops->key_expire(tx, valid[i].id, job->old_expiry);
+    OPENSSL_cleanse(valid, sizeof valid);
+    if (rc != PAY_STORE_OK) return rc;
+    return insert_key(tx, job->vault, job->scope.merchant_id, job->scope.env, job->kind, job->text,
+                      job->now_us, NULL);
+}
+
+bool pay_merchant_rotate_key(pay_core *core, pay_scope scope, pay_key_kind kind, int64_t now_us,
+                             char out[PAY_API_KEY_BUF], int64_t *old_expires_at, pay_fault *f)
+{
+    bool issued = kind == PAY_KEY_SECURITY ? issue_security_key(out)
+                  : kind == PAY_KEY_SECRET ? issue_api_key(out, scope.env, "sk")
+                                           : false;
+    if (!issued) {
+        pay_fault_setf(f, PAY_E_INVALID_REQUEST, "only secret and security keys are re-issued");
+        return false;
+    }
+    rotate_job job = {scope, kind, now_us, out, core->vault, 0, false};
+    pay_store_rc rc = pay_store_write(core->store, rotate_fn, &job);
+    if (job.refused) {
+        char when[PAY_IAT_BUF];
+        pay_format_kst(job.old_expiry, when);
+        pay_fault_setf(f, PAY_E_INVALID_REQUEST,
+                       "the previous key is still valid until %s; a key can be re-issued once "
+                       "before it expires (at most two are valid at once)",
+                       when);
+    } else if (rc != PAY_STORE_OK) {
+        pay_fault_from_store(f, rc);
+    } else {
+        *old_expires_at = job.old_expiry;
+        return true;
+    }
+    OPENSSL_cleanse(out, PAY_API_KEY_BUF);
+    return false;
+}
+
+/* ---- at-rest protection ---------------------------------------------------- */
+
+typedef struct scan_job {
+    int64_t after;
+    pay_api_key rows[64];
+    size_t n;
+} scan_job;
+
+static pay_store_rc scan_fn(pay_tx *tx, void *arg)
+{
+    scan_job *job = arg;
+    return tx->ops->key_all_of_kind(tx, PAY_KEY_SECURITY, job->after, job->rows, 64, &job->n);
+}
+
+typedef struct wrap_job {
+    const pay_api_key *row;
+    const uint8_t *material;
+    size_t len;
+} wrap_job;
+
+static pay_store_rc wrap_fn(pay_tx *tx, void *arg)
+{
+    wrap_job *job = arg;
+    return tx->ops->key_set_material(tx, job->row->id, job->material, job->len);
+}
+
+bool pay_merchant_protect_keys(pay_core *core, int *wrapped, char *err, size_t errlen)
+{
+    scan_job job;
+    memset(&job, 0, sizeof job);
+    *wrapped = 0;
+    bool ok = true;
+    do {
+        if (pay_store_read(core->store, scan_fn, &job) != PAY_STORE_OK) {
+            snprintf(err, errlen, "cannot read the key table");
+            ok = false;
+            break;
+        }
+        for (size_t i = 0; i < job.n && ok; i++) {
+            pay_api_key *k = &job.rows[i];
+            uint8_t buf[PAY_KEY_MATERIAL_MAX];
+            size_t len = 0;
+            if (pay_vault_is_wrapped(k->material, k->material_len)) {
+                /* Every wrapped key must open: a wrong master key is caught
+                 * at startup, not on the first request. */
+                if (!pay_vault_unwrap(core->vault, k, k->material, k->material_len, buf, &len)) {
+                    snprintf(err, errlen,
+                             "the master key (%s) does not open the security keys in this "
+                             "database; start payoutd with the master key it was created with",
+                             core->vault->origin);
+                    ok = false;
+                }
+            } else if (k->material_len == 32) { /* written before keys were wrapped */
+                wrap_job w = {k, buf, 0};
+                if (!pay_vault_wrap(core->vault, k, k->material, 32, buf, &w.len) ||
+                    pay_store_write(core->store, wrap_fn, &w) != PAY_STORE_OK) {
+                    snprintf(err, errlen, "cannot wrap a stored security key");
+                    ok = false;
+                } else {
+                    (*wrapped)++;
+                }
+            }
+            OPENSSL_cleanse(buf, sizeof buf);
+        }
+        if (job.n) job.after = job.rows[job.n - 1].id;
+        OPENSSL_cleanse(job.rows, sizeof job.rows);
+    } while (ok && job.n == 64);
+    return ok;
 }

@@ -158,9 +158,20 @@ static bool run_one(pay_core *core, const pay_merchant *m, pay_env env, void *ar
     return true; /* one scope's failure is logged; the others still run */
 }
 
+static pay_store_rc prune_nonces_fn(pay_tx *tx, void *arg)
+{
+    return tx->ops->nonce_prune(tx, *(int64_t *)arg);
+}
+
 void pay_scheduler_run_all(pay_core *core)
 {
     pay_for_each_scope(core, run_one, NULL);
+    /* Nonces matter for twice the iat window (spec §10 #3), by real time. */
+    int64_t window = core->settings.iat_window_us ? core->settings.iat_window_us
+                                                  : PAY_IAT_WINDOW_DEFAULT_US;
+    int64_t before = pay_clock_real(core->clock) - 2 * window;
+    pay_store_rc rc = pay_store_write(core->store, prune_nonces_fn, &before);
+    if (rc != PAY_STORE_OK) pay_log_warn("scheduler: nonce pruning: %s", pay_store_rc_name(rc));
 }
 
 /* ---- background thread ---------------------------------------------------- */

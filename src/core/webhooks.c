@@ -80,13 +80,13 @@ static long post(const char *url, const pay_webhook_event *e, const char *time_k
 }
 
 /* "v1:..,v1:.." with every valid security key of the scope (spec §10 #6). */
-static void sign(pay_core *core, const pay_webhook_event *e, const char *time_kst, char *out,
-                 size_t cap)
+static void sign(pay_core *core, const pay_webhook_event *e, int64_t now_us, const char *time_kst,
+                 char *out, size_t cap)
 {
     pay_key keys[PAY_SECURITY_KEYS_MAX];
     size_t n = 0;
     out[0] = 0;
-    if (pay_merchant_security_keys(core, e->scope, pay_clock_real(core->clock), keys, &n) !=
+    if (pay_merchant_security_keys(core, e->scope, now_us, keys, &n) !=
         PAY_STORE_OK)
         return;
     size_t used = 0;
@@ -131,7 +131,7 @@ static void attempt(pay_core *core, scope_job *job, pay_webhook_event *e)
     } else {
         char time_kst[PAY_IAT_BUF], signature[PAY_WEBHOOK_SIG_BUF * 2 + 2], err[256] = "";
         pay_format_kst(job->now_us, time_kst);
-        sign(core, e, time_kst, signature, sizeof signature);
+        sign(core, e, job->now_us, time_kst, signature, sizeof signature);
         long status = post(job->url, e, time_kst, e->attempts, signature, err, sizeof err);
         e->last_attempt_at_us = job->now_us;
         e->last_http_status = (int)status;

@@ -21,6 +21,7 @@
 #include "core/idempotency.h"
 #include "core/merchants.h"
 #include "core/scheduler.h"
+#include "core/vault.h"
 #include "core/webhooks.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -39,6 +40,8 @@ typedef struct options {
     const char *ready_file;
     const char *holidays;
     const char *admin_token_file;
+    const char *master_key_file;
+    int64_t iat_window_us;
     unsigned threads;
     unsigned max_conns;
     unsigned max_conns_per_ip;
@@ -62,6 +65,10 @@ static void usage(FILE *out)
             "                       copy of data/holidays-kr.tsv)\n"
             "  --admin-token-file F enable the admin API (/admin/v1) with the token in F;\n"
             "                       or set PAYOUTD_ADMIN_TOKEN. Without either it is off.\n"
+            "  --master-key-file F  the key that encrypts security keys at rest (default:\n"
+            "                       DB.master-key, made on first start; or set\n"
+            "                       PAYOUTD_MASTER_KEY to 64 hex characters)\n"
+            "  --iat-window SECONDS accepted skew of a request's JWE iat (default 600)\n"
             "  --max-connections N  open connections in all (default 2048)\n"
             "  --max-connections-per-ip N\n"
             "                       open connections from one address (default 64)\n"
@@ -72,6 +79,7 @@ static void usage(FILE *out)
             "  --no-contract        create the merchant without the payout contract\n"
             "  --test-balance WON   initial test available balance (default 100000000)\n"
             "  --json               print {\"mid\":..,\"test\":{..},\"live\":{..}} only\n"
+            "  --master-key-file F  as for the server (default DB.master-key)\n"
             "\n"
             "example:\n"
             "  payoutd --listen 127.0.0.1:8080 --db payoutd.db\n"
@@ -149,6 +157,26 @@ static void print_demo(const pay_merchant *m, const pay_issued_keys *k, const ch
     fflush(stdout);
 }
 
+/* The master key, with the loud warning a new one deserves. */
+static bool load_vault(pay_vault *vault, const char *db, const char *key_file)
+{
+    char err[512];
+    bool generated = false;
+    if (!pay_vault_load(vault, db, key_file, true, &generated, err, sizeof err)) {
+        fprintf(stderr, "payoutd: %s\n", err);
+        return false;
+    }
+    if (generated)
+        fprintf(stderr,
+                "\n"
+                "payoutd: WARNING: generated a new master key in %s\n"
+                "payoutd: WARNING: it encrypts every security key in %s. BACK IT UP NOW and keep\n"
+                "payoutd: WARNING: it apart from the database: without it those keys are lost.\n"
+                "\n",
+                vault->origin, db);
+    return true;
+}
+
 static pay_store_rc count_fn(pay_tx *tx, void *arg)
 {
     return tx->ops->merchant_count(tx, arg);
@@ -192,7 +220,11 @@ static bool read_admin_token(const options *o, char out[ADMIN_TOKEN_MAX])
 
 static int serve(int argc, char **argv)
 {
-    options o = {.port = 8080, .db = "payoutd.db", .threads = 4, .demo = true};
+    options o = {.port = 8080,
+                 .db = "payoutd.db",
+                 .threads = 4,
+                 .demo = true,
+                 .iat_window_us = PAY_IAT_WINDOW_DEFAULT_US};
     pay_server_config defaults;
     pay_server_config_defaults(&defaults);
     o.max_conns = defaults.max_connections;
@@ -205,6 +237,8 @@ static int serve(int argc, char **argv)
         {"holidays", required_argument, NULL, 'H'},
         {"admin-token-file", required_argument, NULL, 'A'},
         {"max-connections", required_argument, NULL, 'C'},
+        {"master-key-file", required_argument, NULL, 'K'},
+        {"iat-window", required_argument, NULL, 'W'},
         {"max-connections-per-ip", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c;
@@ -237,6 +271,14 @@ static int serve(int argc, char **argv)
         case 'n': o.demo = false; break;
         case 'H': o.holidays = optarg; break;
         case 'A': o.admin_token_file = optarg; break;
+        case 'K': o.master_key_file = optarg; break;
+        case 'W':
+            if (!parse_uint(optarg, 86400, &v) || v == 0) {
+                fprintf(stderr, "payoutd: --iat-window must be 1..86400 seconds\n");
+                return 2;
+            }
+            o.iat_window_us = (int64_t)v * 1000000;
+            break;
         case 'C':
         case 'I':
             if (!parse_uint(optarg, 100000, &v) || v == 0) {
@@ -277,16 +319,32 @@ static int serve(int argc, char **argv)
         fprintf(stderr, "payoutd: holiday calendar: %s\n", err);
         return 1;
     }
+    pay_vault vault;
+    if (!load_vault(&vault, o.db, o.master_key_file)) {
+        pay_calendar_free(calendar);
+        return 1;
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = 1;
     pay_store *store = open_store(o.db, o.threads + 1);
-    pay_core core = {store, &pay_clock_system, calendar, pay_inflight_new(), NULL, NULL};
+    pay_core core = {.store = store,
+                     .clock = &pay_clock_system,
+                     .calendar = calendar,
+                     .vault = &vault,
+                     .inflight = pay_inflight_new(),
+                     .settings = {.iat_window_us = o.iat_window_us}};
     pay_server *srv = NULL;
     int64_t merchants = 0;
     pay_merchant demo;
     pay_issued_keys keys;
     bool created_demo = false;
     if (!store || !core.inflight) goto out;
+    int wrapped = 0;
+    if (!pay_merchant_protect_keys(&core, &wrapped, err, sizeof err)) {
+        fprintf(stderr, "payoutd: %s\n", err);
+        goto out;
+    }
+    if (wrapped) pay_log_info("vault: encrypted %d security key(s) stored in clear", wrapped);
     core.scheduler_worker = pay_worker_start(&core, pay_scheduler_run_all, SCHEDULER_INTERVAL_MS);
     core.webhook_worker = pay_worker_start(&core, pay_webhooks_deliver_due, WEBHOOK_INTERVAL_MS);
     if (!core.scheduler_worker || !core.webhook_worker) {
@@ -346,25 +404,28 @@ out:
     pay_store_close(store);
     pay_inflight_free(core.inflight);
     pay_calendar_free(calendar);
+    pay_vault_wipe(&vault);
     curl_global_cleanup();
     return rc;
 }
 
 static int merchant_create(int argc, char **argv)
 {
-    const char *db = NULL, *mid = NULL;
+    const char *db = NULL, *mid = NULL, *key_file = NULL;
     bool json = false, contract = true;
     unsigned long long funding = DEMO_TEST_FUNDING;
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},     {"mid", required_argument, NULL, 'm'},
         {"json", no_argument, NULL, 'j'},         {"no-contract", no_argument, NULL, 'n'},
         {"test-balance", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
+        {"master-key-file", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
         case 'm': mid = optarg; break;
+        case 'K': key_file = optarg; break;
         case 'j': json = true; break;
         case 'n': contract = false; break;
         case 'b':
@@ -385,9 +446,22 @@ static int merchant_create(int argc, char **argv)
         fprintf(stderr, "payoutd merchant create: --mid must be 1..63 characters\n");
         return 2;
     }
+    pay_vault vault;
+    if (!load_vault(&vault, db, key_file)) return 1;
     pay_store *store = open_store(db, 1);
-    if (!store) return 1;
-    pay_core core = {store, &pay_clock_system, NULL, NULL, NULL, NULL};
+    if (!store) {
+        pay_vault_wipe(&vault);
+        return 1;
+    }
+    pay_core core = {.store = store, .clock = &pay_clock_system, .vault = &vault};
+    char err[512];
+    int wrapped = 0;
+    if (!pay_merchant_protect_keys(&core, &wrapped, err, sizeof err)) {
+        fprintf(stderr, "payoutd merchant create: %s\n", err);
+        pay_store_close(store);
+        pay_vault_wipe(&vault);
+        return 1;
+    }
     pay_merchant_spec spec = {mid, contract, (int64_t)funding};
     pay_merchant m;
     pay_issued_keys keys;
@@ -414,6 +488,7 @@ static int merchant_create(int argc, char **argv)
         pay_issued_keys_wipe(&keys);
     }
     pay_store_close(store);
+    pay_vault_wipe(&vault);
     return rc;
 }
 

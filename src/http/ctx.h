@@ -46,6 +46,10 @@ typedef struct pay_ctx {
     pay_actor actor;
 
     bool encrypted;     /* the request asked for ENCRYPTION mode */
+    bool sealed_body;   /* the body was a token that opened */
+    char jwe_iat[64];   /* its iat and nonce members ("" when absent) */
+    char jwe_nonce[80];
+    bool jwe_iat_present, jwe_nonce_present, jwe_nonce_too_long;
     bool have_key;      /* resp_key is set: responses are sealed with it */
     bool seal_errors;   /* the caller proved it holds the key: seal errors too */
     pay_key resp_key;

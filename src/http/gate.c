@@ -122,7 +122,7 @@ static bool open_token(pay_ctx *ctx, uint8_t **pt, size_t *pt_len)
         goto out;
     }
     pay_store_rc rc = pay_merchant_security_keys(ctx->core, ctx->actor.scope,
-                                                 pay_clock_real(ctx->core->clock), keys, &nkeys);
+                                                 ctx->actor.now_us, keys, &nkeys);
     if (rc != PAY_STORE_OK) {
         pay_fault f;
         pay_fault_from_store(&f, rc);
@@ -130,6 +130,12 @@ static bool open_token(pay_ctx *ctx, uint8_t **pt, size_t *pt_len)
         goto out;
     }
     bool verified = false; /* the tag verified but the content did not decode */
+    /* Replay protection reads these after the idempotency check (gate_fresh). */
+    const char *iat = pay_jwe_get_header(jwe, "iat"), *nonce = pay_jwe_get_header(jwe, "nonce");
+    ctx->jwe_iat_present = iat != NULL;
+    ctx->jwe_nonce_present = nonce != NULL;
+    if (iat) pay_strlcpy(ctx->jwe_iat, iat, sizeof ctx->jwe_iat);
+    if (nonce) ctx->jwe_nonce_too_long = pay_strlcpy(ctx->jwe_nonce, nonce, sizeof ctx->jwe_nonce) > PAY_NONCE_MAX;
     for (size_t i = 0; i < nkeys && !ok && !verified; i++) {
         pay_err got = pay_jwe_decrypt(jwe, &keys[i], pt, pt_len, &err);
         if (got == PAY_OK || got == PAY_ERR_JWE_INFLATE) {
@@ -187,7 +193,7 @@ bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body)
         pay_key keys[PAY_SECURITY_KEYS_MAX];
         size_t n = 0;
         pay_store_rc rc = pay_merchant_security_keys(ctx->core, ctx->actor.scope,
-                                                     pay_clock_real(ctx->core->clock), keys, &n);
+                                                     ctx->actor.now_us, keys, &n);
         if (rc != PAY_STORE_OK) {
             pay_fault f;
             pay_fault_from_store(&f, rc);
@@ -209,6 +215,7 @@ bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body)
         /* From here on the caller has proven it holds the key: errors are
          * sealed (spec §10 #4). */
         ctx->seal_errors = true;
+        ctx->sealed_body = true;
         text = (const char *)plain;
         text_len = plain_len;
     }
@@ -298,6 +305,100 @@ bool pay_gate_admin_body(pay_ctx *ctx, unsigned flags, json_t **body)
         json_decref(*body);
         *body = NULL;
         return refuse(ctx, PAY_E_INVALID_REQUEST, "the body must be one JSON object");
+    }
+    return true;
+}
+
+typedef struct nonce_job {
+    pay_scope scope;
+    uint8_t hash[32];
+    int64_t now_us;
+} nonce_job;
+
+static pay_store_rc nonce_fn(pay_tx *tx, void *arg)
+{
+    nonce_job *job = arg;
+    return tx->ops->nonce_claim(tx, job->scope, job->hash, job->now_us);
+}
+
+/* "65 min ahead" / "3 s behind": how far an instant is from now. */
+static void describe_skew(int64_t diff_us, char *out, size_t cap)
+{
+    int64_t s = (diff_us < 0 ? -diff_us : diff_us) / 1000000;
+    const char *dir = diff_us > 0 ? "ahead of" : "behind";
+    if (s >= 3600)
+        snprintf(out, cap, "%lld h %lld min %s", (long long)(s / 3600), (long long)(s % 3600 / 60),
+                 dir);
+    else if (s >= 60)
+        snprintf(out, cap, "%lld min %lld s %s", (long long)(s / 60), (long long)(s % 60), dir);
+    else
+        snprintf(out, cap, "%lld s %s", (long long)s, dir);
+}
+
+bool pay_gate_fresh(pay_ctx *ctx)
+{
+    if (!ctx->sealed_body) return true;
+    int64_t window = ctx->core->settings.iat_window_us ? ctx->core->settings.iat_window_us
+                                                       : PAY_IAT_WINDOW_DEFAULT_US;
+    /* The client's clock is a real clock: iat is compared with real time,
+     * never with a sandbox clock an operator has moved. */
+    int64_t now = pay_clock_real(ctx->core->clock);
+    char now_s[PAY_IAT_BUF];
+    pay_format_kst(now, now_s);
+    pay_fault f;
+    if (!ctx->jwe_iat_present) {
+        pay_fault_setf(&f, PAY_E_INVALID_IAT,
+                       "the JWE header has no iat; send the time the body was sealed, e.g. %s",
+                       now_s);
+        pay_respond_fault(ctx, &f);
+        return false;
+    }
+    int64_t iat = 0;
+    pay_error err;
+    if (pay_parse_iat(ctx->jwe_iat, strlen(ctx->jwe_iat), &iat, &err) != PAY_OK) {
+        pay_fault_setf(&f, PAY_E_INVALID_IAT, "%s; the server time is %s", err.message, now_s);
+        pay_respond_fault(ctx, &f);
+        return false;
+    }
+    int64_t diff = iat - now;
+    if (diff > window || diff < -window) {
+        char skew[64];
+        describe_skew(diff, skew, sizeof skew);
+        int64_t nine = INT64_C(9) * 3600 * 1000000;
+        const char *hint = "";
+        if (diff - nine <= window && diff - nine >= -window)
+            hint = "; it looks like Korean local time labelled as UTC (Z)";
+        else if (diff + nine <= window && diff + nine >= -window)
+            hint = "; it looks like UTC labelled as +09:00";
+        pay_fault_setf(&f, PAY_E_INVALID_IAT,
+                       "iat %s is %s the server time %s; accepted: within %lld s%s", ctx->jwe_iat,
+                       skew, now_s, (long long)(window / 1000000), hint);
+        pay_respond_fault(ctx, &f);
+        return false;
+    }
+    if (!ctx->jwe_nonce_present || !ctx->jwe_nonce[0] || ctx->jwe_nonce_too_long) {
+        pay_fault_setf(&f, PAY_E_INVALID_ENCRYPTED_BODY,
+                       "the JWE header needs a nonce of 1 to %d characters, unique per request "
+                       "(a UUID v4)",
+                       PAY_NONCE_MAX);
+        pay_respond_fault(ctx, &f);
+        return false;
+    }
+    nonce_job job = {ctx->actor.scope, {0}, now};
+    pay_key_lookup_hash(ctx->jwe_nonce, strlen(ctx->jwe_nonce), job.hash);
+    pay_store_rc rc = pay_store_write(ctx->core->store, nonce_fn, &job);
+    if (rc == PAY_STORE_CONFLICT) {
+        pay_fault_setf(&f, PAY_E_DUPLICATED_NONCE,
+                       "nonce %.64s was already used; seal every request, retries included, "
+                       "with a fresh nonce (and keep the same Idempotency-Key)",
+                       ctx->jwe_nonce);
+        pay_respond_fault(ctx, &f);
+        return false;
+    }
+    if (rc != PAY_STORE_OK) {
+        pay_fault_from_store(&f, rc);
+        pay_respond_fault(ctx, &f);
+        return false;
     }
     return true;
 }

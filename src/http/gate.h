@@ -20,6 +20,12 @@ bool pay_gate_head(pay_ctx *ctx, unsigned flags);
  * *body is NULL for bodyless routes; otherwise a new reference. */
 bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body);
 
+/* Replay protection for a request whose body opened (spec §10 #3): iat
+ * within the window of real time, a nonce of 1-64 characters never seen
+ * before in the scope (claimed durably). */
+#define PAY_NONCE_MAX 64
+bool pay_gate_fresh(pay_ctx *ctx);
+
 /* TossPayments-Test-Code (spec §1.3): in test mode, answers with the named
  * error instead of executing; an unknown code is INVALID_TEST_CODE. */
 bool pay_gate_test_code(pay_ctx *ctx);

@@ -189,7 +189,7 @@ static void on_body(pay_ctx *ctx)
     if (ctx->admin) {
         if (!pay_gate_admin_body(ctx, route->flags, &body)) return;
     } else if (!pay_gate_body(ctx, route->flags, &body) || !pay_gate_test_code(ctx) ||
-               !pay_idem_begin(ctx)) {
+               !pay_idem_begin(ctx) || !pay_gate_fresh(ctx)) {
         json_decref(body);
         return;
     }

@@ -133,6 +133,17 @@ const char *const pay_sqlite_migrations[] = {
     "  settled INTEGER NOT NULL DEFAULT 0"
     ") STRICT;"
     "CREATE INDEX credits_due ON credits (merchant_id, env, settled, settle_date);",
+
+    /* 3: replay protection. Security key material is wrapped by the vault
+     * from now on; rows written before are wrapped at startup. */
+    "CREATE TABLE nonces ("
+    "  merchant_id INTEGER NOT NULL,"
+    "  env INTEGER NOT NULL,"
+    "  nonce_hash BLOB NOT NULL,"
+    "  seen_at_us INTEGER NOT NULL," /* real time: the iat window is real time too */
+    "  PRIMARY KEY (merchant_id, env, nonce_hash)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX nonces_age ON nonces (seen_at_us);",
 };
 
 const int pay_sqlite_migration_count =

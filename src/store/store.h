@@ -76,9 +76,21 @@ struct pay_store_ops {
     /* API keys */
     pay_store_rc (*key_insert)(pay_tx *tx, pay_api_key *k); /* sets k->id */
     pay_store_rc (*key_find)(pay_tx *tx, const uint8_t lookup[32], pay_api_key *out);
-    /* Keys of one kind, newest first, that have not expired at now_us. */
+    /* Keys of one kind, newest first, that have not expired at now_us
+     * (now_us < 0: expired ones too). */
     pay_store_rc (*key_list)(pay_tx *tx, pay_scope scope, pay_key_kind kind, int64_t now_us,
                              pay_api_key *out, size_t cap, size_t *n);
+    pay_store_rc (*key_expire)(pay_tx *tx, int64_t id, int64_t expires_at_us);
+    pay_store_rc (*key_set_material)(pay_tx *tx, int64_t id, const uint8_t *material, size_t len);
+    /* Every key of a kind with id > after_id, in id order (maintenance scans). */
+    pay_store_rc (*key_all_of_kind)(pay_tx *tx, pay_key_kind kind, int64_t after_id,
+                                    pay_api_key *out, size_t cap, size_t *n);
+
+    /* JWE nonces seen (replay protection, spec §10 #3): CONFLICT when the
+     * hash was already claimed in the scope. Pruned by age. */
+    pay_store_rc (*nonce_claim)(pay_tx *tx, pay_scope scope, const uint8_t hash[32],
+                                int64_t now_us);
+    pay_store_rc (*nonce_prune)(pay_tx *tx, int64_t before_us);
 
     /* sellers; insert returns CONFLICT when refSellerId was ever used */
     pay_store_rc (*seller_insert)(pay_tx *tx, const pay_seller *s);

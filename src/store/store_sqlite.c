@@ -51,7 +51,14 @@
                 " expires_at_us FROM api_keys WHERE lookup = ?")                                   \
     X(KEY_LIST, "SELECT id, merchant_id, env, kind, lookup, material, hint, created_at_us,"        \
                 " expires_at_us FROM api_keys WHERE merchant_id = ? AND env = ? AND kind = ?"      \
-                " AND (expires_at_us = 0 OR expires_at_us > ?) ORDER BY id DESC")                  \
+                " AND (? OR expires_at_us = 0 OR expires_at_us > ?) ORDER BY id DESC")             \
+    X(KEY_EXPIRE, "UPDATE api_keys SET expires_at_us = ? WHERE id = ?")                            \
+    X(KEY_SET_MATERIAL, "UPDATE api_keys SET material = ? WHERE id = ?")                           \
+    X(KEY_ALL_OF_KIND, "SELECT id, merchant_id, env, kind, lookup, material, hint, created_at_us," \
+                       " expires_at_us FROM api_keys WHERE kind = ? AND id > ? ORDER BY id LIMIT ?") \
+    X(NONCE_CLAIM, "INSERT INTO nonces (merchant_id, env, nonce_hash, seen_at_us)"                 \
+                   " VALUES (?, ?, ?, ?)")                                                         \
+    X(NONCE_PRUNE, "DELETE FROM nonces WHERE seen_at_us < ?")                                      \
     X(SELLER_INSERT, "INSERT INTO sellers (id, merchant_id, env, ref_seller_id, business_type,"    \
                      " status, company, individual, account, metadata, created_at_us,"             \
                      " updated_at_us, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")    \
@@ -406,7 +413,8 @@ static pay_store_rc key_list(pay_tx *t, pay_scope scope, pay_key_kind kind, int6
     if (!s) return PAY_STORE_IO;
     bind_scope(s, 1, scope);
     sqlite3_bind_int(s, 3, (int)kind);
-    sqlite3_bind_int64(s, 4, now_us);
+    sqlite3_bind_int(s, 4, now_us < 0); /* negative: expired keys too */
+    sqlite3_bind_int64(s, 5, now_us);
     size_t count = 0;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW && count < cap) read_key(s, &out[count++]);
@@ -414,6 +422,66 @@ static pay_store_rc key_list(pay_tx *t, pay_scope scope, pay_key_kind kind, int6
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(tx->conn->db, rc, "key list");
     *n = count;
     return PAY_STORE_OK;
+}
+
+static pay_store_rc key_expire(pay_tx *t, int64_t id, int64_t expires_at_us)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_KEY_EXPIRE);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_int64(s, 1, expires_at_us);
+    sqlite3_bind_int64(s, 2, id);
+    pay_store_rc rc = exec_stmt(tx, s, "key expire");
+    if (rc == PAY_STORE_OK && sqlite3_changes(tx->conn->db) == 0) rc = PAY_STORE_NOTFOUND;
+    return rc;
+}
+
+static pay_store_rc key_set_material(pay_tx *t, int64_t id, const uint8_t *material, size_t len)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_KEY_SET_MATERIAL);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_blob(s, 1, material, (int)len, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, id);
+    return exec_stmt(tx, s, "key material");
+}
+
+static pay_store_rc key_all_of_kind(pay_tx *t, pay_key_kind kind, int64_t after_id,
+                                    pay_api_key *out, size_t cap, size_t *n)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_KEY_ALL_OF_KIND);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_int(s, 1, (int)kind);
+    sqlite3_bind_int64(s, 2, after_id);
+    sqlite3_bind_int64(s, 3, (int64_t)cap);
+    size_t count = 0;
+    int rc = SQLITE_DONE;
+    while (count < cap && (rc = sqlite3_step(s)) == SQLITE_ROW) read_key(s, &out[count++]);
+    if (count == cap) rc = SQLITE_DONE;
+    sqlite3_reset(s);
+    *n = count;
+    return rc == SQLITE_DONE ? PAY_STORE_OK : fail(tx->conn->db, rc, "key scan");
+}
+
+static pay_store_rc nonce_claim(pay_tx *t, pay_scope scope, const uint8_t hash[32], int64_t now_us)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_NONCE_CLAIM);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, now_us);
+    return exec_stmt(tx, s, "nonce claim"); /* CONFLICT: seen before */
+}
+
+static pay_store_rc nonce_prune(pay_tx *t, int64_t before_us)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_NONCE_PRUNE);
+    if (!s) return PAY_STORE_IO;
+    sqlite3_bind_int64(s, 1, before_us);
+    return exec_stmt(tx, s, "nonce prune");
 }
 
 /* ---- sellers ------------------------------------------------------------- */
@@ -1388,6 +1456,11 @@ static const pay_store_ops sqlite_ops = {
     .key_insert = key_insert,
     .key_find = key_find,
     .key_list = key_list,
+    .key_expire = key_expire,
+    .key_set_material = key_set_material,
+    .key_all_of_kind = key_all_of_kind,
+    .nonce_claim = nonce_claim,
+    .nonce_prune = nonce_prune,
     .seller_insert = seller_insert,
     .seller_get = seller_get,
     .seller_update = seller_update,

@@ -287,7 +287,9 @@ class Idempotency(ServerTestCase):
         r = self.server.call("POST", "/v2/payouts", self.keys, token=seal(self.keys["securityKey"], "[{"),
                              headers=idem(key))
         self.assertError(r, 400, "INVALID_REQUEST", encrypted=True)
-        r = self.server.request("POST", "/v2/payouts", self.keys["secretKey"][:-1] + "x",
+        sk = self.keys["secretKey"]
+        wrong_sk = sk[:-1] + ("y" if sk.endswith("x") else "x")  # surely another key
+        r = self.server.request("POST", "/v2/payouts", wrong_sk,
                                 body=seal(self.keys["securityKey"], body), content_type="text/plain",
                                 headers={"TossPayments-api-security-mode": "ENCRYPTION", "Idempotency-Key": key})
         self.assertError(r, 401, "UNAUTHORIZED_KEY", encrypted=False)

@@ -296,6 +296,9 @@ def db_connect(db):
 
 
 VOLATILE_COLUMNS = {"webhook_events": "seq, event_id, merchant_id, env, event_type, body, created_at_us"}
+# Replay protection records every nonce it sees, refused requests included:
+# bookkeeping, not business state.
+BOOKKEEPING_TABLES = {"nonces"}
 
 
 def db_snapshot(db):
@@ -303,7 +306,8 @@ def db_snapshot(db):
     con = db_connect(db)
     try:
         tables = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            if r[0] not in BOOKKEEPING_TABLES]
         snap = {}
         for t in tables:
             # The webhook sender updates delivery state in the background;
