@@ -60,7 +60,8 @@ typedef struct pay_ctx {
     uint8_t idem_hash[32];
     char replay_trace_id[PAY_TRACE_ID_LEN + 1]; /* set when replaying */
 
-    bool admin; /* an /admin/v1 request (http/admin_gate.c) */
+    bool admin; /* an /admin/v1 request (gate.c) */
+    char diagnosis[512]; /* why a token did not open, for the answer and the trace store */
 
     /* outcome, for the log line */
     bool responded;

@@ -15,6 +15,7 @@
 #include "core/merchants.h"
 #include "core/validate.h"
 #include "http/basic_auth.h"
+#include "payout/diagnose.h"
 
 
 static bool refuse(pay_ctx *ctx, pay_api_err code, const char *detail)
@@ -108,6 +109,43 @@ static bool body_shape_ok(pay_ctx *ctx)
     return true;
 }
 
+/* Works out why a token that passed Basic auth does not open (docs/
+ * DECISIONS.md): the usual wrong derivations of this key, and the other keys
+ * this merchant has — its other environment's, its previous ones. Only this
+ * merchant's keys are tried, and sentences name keys, never print them. */
+static void diagnose(pay_ctx *ctx, const pay_jwe *jwe, const pay_key *current)
+{
+    pay_scope other = {ctx->actor.scope.merchant_id,
+                       ctx->actor.env == PAY_ENV_TEST ? PAY_ENV_LIVE : PAY_ENV_TEST};
+    pay_key_history mine, theirs;
+    pay_merchant_key_history(ctx->core, ctx->actor.scope, ctx->actor.now_us, &mine);
+    int64_t other_now = pay_clock_now(ctx->core->clock, &ctx->actor.merchant, other.env);
+    pay_merchant_key_history(ctx->core, other, other_now, &theirs);
+    pay_diag_candidate cands[2 * PAY_KEY_HISTORY_MAX];
+    char labels[2 * PAY_KEY_HISTORY_MAX][160];
+    size_t n = 0;
+    for (size_t i = 0; i < theirs.n; i++) {
+        snprintf(labels[n], sizeof labels[n], "this merchant's %s%s security key",
+                 theirs.expired[i] ? "previous " : "", pay_env_name(other.env));
+        cands[n].key = &theirs.keys[i];
+        cands[n].label = labels[n];
+        n++;
+    }
+    for (size_t i = 0; i < mine.n; i++) {
+        if (!mine.expired[i]) continue; /* the valid ones were just tried */
+        snprintf(labels[n], sizeof labels[n],
+                 "this merchant's previous %s security key, which is no longer valid (it was "
+                 "replaced and its 7 days have passed)",
+                 pay_env_name(ctx->actor.env));
+        cands[n].key = &mine.keys[i];
+        cands[n].label = labels[n];
+        n++;
+    }
+    pay_jwe_diagnose(jwe, current, cands, n, ctx->diagnosis, sizeof ctx->diagnosis);
+    pay_key_history_wipe(&mine);
+    pay_key_history_wipe(&theirs);
+}
+
 /* Opens the token with each valid security key of the scope (two during a
  * rotation); the key that opens it seals the response. */
 static bool open_token(pay_ctx *ctx, uint8_t **pt, size_t *pt_len)
@@ -151,15 +189,17 @@ static bool open_token(pay_ctx *ctx, uint8_t **pt, size_t *pt_len)
         refuse(ctx, PAY_E_INVALID_ENCRYPTED_BODY, err.message);
     } else if (!ok) {
         pay_fault f;
-        if (err.code == PAY_ERR_JWE_KEY_SIZE)
+        if (err.code == PAY_ERR_JWE_KEY_SIZE) {
             pay_fault_setf(&f, PAY_E_DECRYPTION_FAILED,
                            "%s; the security key is 32 bytes, so enc must be A256GCM",
                            err.message);
-        else
+        } else {
+            diagnose(ctx, jwe, &keys[0]);
             pay_fault_setf(&f, PAY_E_DECRYPTION_FAILED,
                            "the authentication tag did not verify with this merchant's %s "
-                           "security key",
-                           pay_env_name(ctx->actor.env));
+                           "security key; likely cause: %s",
+                           pay_env_name(ctx->actor.env), ctx->diagnosis);
+        }
         pay_respond_fault(ctx, &f);
     }
 out:
