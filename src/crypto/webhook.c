@@ -67,7 +67,10 @@ pay_err pay_webhook_verify(const pay_key *keys, size_t nkeys, const char *body, 
             return pay_error_set(err, PAY_ERR_WEBHOOK_HEADER,
                                  "value %d of the signature header does not start with \"v1:\"",
                                  values + 1);
-        uint8_t got[64];
+        /* Values up to 88 characters are decoded (and then simply do not
+         * match); 88 characters decode to up to pay_b64_decoded_max(88) = 69
+         * bytes, so got must hold that many (found by fuzz/fuzz_webhook_signature). */
+        uint8_t got[88 / 4 * 3 + 3];
         size_t got_len = 0, where = 0;
         if (n - 3 > 88 || pay_b64std_decode(p + 3, n - 3, got, &got_len, &where) != PAY_B64_OK)
             return pay_error_set(err, PAY_ERR_WEBHOOK_HEADER,

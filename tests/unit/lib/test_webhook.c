@@ -89,5 +89,27 @@ static void test_malformed_headers(void)
                  PAY_ERR_INVALID_ARG);
 }
 
+/* Regression (fuzz/fuzz_webhook_signature): a value of 88 base64 characters
+ * without padding decodes to 66 bytes, which overflowed a 64-byte stack
+ * buffer. Such a value is well-formed but is no signature. */
+static void test_long_value(void)
+{
+    pay_key k = load(key_hex);
+    pay_error err;
+    char header[3 + 88 + 1];
+    memcpy(header, "v1:", 3);
+    memset(header + 3, 'F', 88);
+    header[3 + 88] = 0;
+    CHECK_EQ_INT(pay_webhook_verify(&k, 1, body, strlen(body), when, header, &err),
+                 PAY_ERR_WEBHOOK_SIGNATURE);
+    /* 92 characters are past the cap: malformed. */
+    char longer[3 + 92 + 1];
+    memcpy(longer, "v1:", 3);
+    memset(longer + 3, 'F', 92);
+    longer[3 + 92] = 0;
+    CHECK_EQ_INT(pay_webhook_verify(&k, 1, body, strlen(body), when, longer, &err),
+                 PAY_ERR_WEBHOOK_HEADER);
+}
+
 PAY_TEST_MAIN(PAY_TEST(test_sign_known_answer), PAY_TEST(test_verify), PAY_TEST(test_rotation),
-              PAY_TEST(test_malformed_headers))
+              PAY_TEST(test_malformed_headers), PAY_TEST(test_long_value))
