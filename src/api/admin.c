@@ -6,6 +6,7 @@
  */
 #include "api/admin.h"
 
+#include <openssl/crypto.h>
 #include <string.h>
 
 #include "common/jsonutil.h"
@@ -15,6 +16,7 @@
 #include "core/render.h"
 #include "core/scheduler.h"
 #include "core/sellers.h"
+#include "core/traces.h"
 #include "core/webhooks.h"
 #include "http/query.h"
 
@@ -562,6 +564,115 @@ void pay_admin_webhook_redeliver(pay_ctx *ctx, const json_t *body)
                                          "PENDING"));
 }
 
+/* ---- keys (spec §2.2) -------------------------------------------------------- */
+
+void pay_admin_key_rotate(pay_ctx *ctx, const json_t *body)
+{
+    static const char *const fields[] = {"env", "kind", NULL};
+    pay_merchant m;
+    pay_env env;
+    if (!only(ctx, body, fields) || !body_env(ctx, body, &env) || !load_merchant(ctx, &m)) return;
+    const char *kind = json_string_value(json_object_get(body, "kind"));
+    pay_key_kind k;
+    if (kind && strcmp(kind, "secretKey") == 0)
+        k = PAY_KEY_SECRET;
+    else if (kind && strcmp(kind, "securityKey") == 0)
+        k = PAY_KEY_SECURITY;
+    else {
+        bad_request(ctx, "kind must be \"secretKey\" or \"securityKey\"");
+        return;
+    }
+    pay_scope scope = {m.id, env};
+    char key[PAY_API_KEY_BUF];
+    int64_t old_until = 0;
+    pay_fault f;
+    if (!pay_merchant_rotate_key(ctx->core, scope, k, pay_clock_now(ctx->core->clock, &m, env), key,
+                                 &old_until, &f)) {
+        pay_respond_fault(ctx, &f);
+        return;
+    }
+    /* The one response that carries a key: the operator hands it over. */
+    json_t *o = json_object();
+    json_object_set_new(o, "env", json_string(pay_env_name(env)));
+    json_object_set_new(o, "kind", json_string(kind));
+    json_object_set_new(o, "key", json_string(key));
+    json_object_set_new(o, "previousKeyValidUntil", time_json(old_until));
+    OPENSSL_cleanse(key, sizeof key);
+    pay_respond_json(ctx, 200, o);
+}
+
+/* ---- traces ------------------------------------------------------------------- */
+
+static json_t *trace_json(const pay_trace *t)
+{
+    char at[PAY_ISO_BUF];
+    pay_format_utc_ms(t->at_us, at);
+    json_t *o = json_object();
+    json_object_set_new(o, "traceId", json_string(t->trace_id));
+    json_object_set_new(o, "at", json_string(at));
+    json_object_set_new(o, "method", pay_json_text(t->method));
+    json_object_set_new(o, "route", pay_json_text(t->route));
+    json_object_set_new(o, "client", pay_json_text(t->client));
+    json_object_set_new(o, "merchant", t->merchant[0] ? pay_json_text(t->merchant) : json_null());
+    json_object_set_new(o, "env", t->env[0] ? json_string(t->env) : json_null());
+    json_object_set_new(o, "status", json_integer(t->status));
+    json_object_set_new(o, "code", t->code[0] ? pay_json_text(t->code) : json_null());
+    json_object_set_new(o, "diagnosis", t->diagnosis[0] ? pay_json_text(t->diagnosis) : json_null());
+    json_object_set_new(o, "replayOf", t->replay_of[0] ? json_string(t->replay_of) : json_null());
+    json_object_set_new(o, "bytesIn", json_integer((json_int_t)t->bytes_in));
+    json_object_set_new(o, "bytesOut", json_integer((json_int_t)t->bytes_out));
+    json_object_set_new(o, "latencyMicros", json_integer(t->latency_us));
+    return o;
+}
+
+void pay_admin_trace_get(pay_ctx *ctx, const json_t *body)
+{
+    (void)body;
+    pay_trace t;
+    if (!pay_traces_get(ctx->core->traces, ctx->params[0], &t)) {
+        pay_fault f;
+        pay_fault_setf(&f, PAY_E_NOT_FOUND, "trace %.64s is not (or no longer) in the trace store",
+                       ctx->params[0]);
+        pay_respond_fault(ctx, &f);
+        return;
+    }
+    pay_respond_json(ctx, 200, trace_json(&t));
+}
+
+void pay_admin_trace_list(pay_ctx *ctx, const json_t *body)
+{
+    (void)body;
+    static const char *const params[] = {"limit", NULL};
+    const char *v[1];
+    pay_fault f;
+    if (!pay_query_parse(ctx, params, v, &f)) {
+        pay_respond_fault(ctx, &f);
+        return;
+    }
+    size_t limit = ADMIN_LIST_DEFAULT;
+    if (v[0]) {
+        char *end;
+        unsigned long n = strtoul(v[0], &end, 10);
+        if (*end || n == 0 || n > ADMIN_LIST_MAX || v[0][0] == '-') {
+            bad_request(ctx, "limit must be 1 to 500");
+            return;
+        }
+        limit = n;
+    }
+    pay_trace *items = calloc(limit, sizeof *items);
+    if (!items) {
+        pay_respond_error(ctx, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
+        return;
+    }
+    size_t n = pay_traces_recent(ctx->core->traces, items, limit);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(arr, trace_json(&items[i]));
+    free(items);
+    json_t *o = json_object();
+    json_object_set_new(o, "items", arr);
+    pay_respond_json(ctx, 200, o);
+}
+
 const pay_route pay_admin_routes[] = {
     {"POST", "/admin/v1/merchants", pay_admin_merchant_create, PAY_ROUTE_BODY,
      "POST /admin/v1/merchants"},
@@ -587,5 +698,9 @@ const pay_route pay_admin_routes[] = {
     {"POST", "/admin/v1/merchants/:mid/webhooks/:id/redeliver", pay_admin_webhook_redeliver,
      PAY_ROUTE_BODY | PAY_ROUTE_BODY_OPTIONAL, "POST /admin/v1/.../redeliver"},
     {"POST", "/admin/v1/scheduler/run", pay_admin_scheduler_run, 0, "POST /admin/v1/scheduler/run"},
+    {"POST", "/admin/v1/merchants/:mid/keys", pay_admin_key_rotate, PAY_ROUTE_BODY,
+     "POST /admin/v1/merchants/{mid}/keys"},
+    {"GET", "/admin/v1/traces", pay_admin_trace_list, 0, "GET /admin/v1/traces"},
+    {"GET", "/admin/v1/traces/:id", pay_admin_trace_get, 0, "GET /admin/v1/traces/{traceId}"},
     {NULL, NULL, NULL, 0, NULL},
 };

@@ -19,5 +19,8 @@ void pay_admin_scheduler_run(pay_ctx *ctx, const json_t *body);
 void pay_admin_webhook_set(pay_ctx *ctx, const json_t *body);
 void pay_admin_webhook_list(pay_ctx *ctx, const json_t *body);
 void pay_admin_webhook_redeliver(pay_ctx *ctx, const json_t *body);
+void pay_admin_key_rotate(pay_ctx *ctx, const json_t *body);
+void pay_admin_trace_get(pay_ctx *ctx, const json_t *body);
+void pay_admin_trace_list(pay_ctx *ctx, const json_t *body);
 
 #endif

@@ -19,12 +19,23 @@ typedef struct pay_calendar pay_calendar;
 typedef struct pay_inflight pay_inflight;
 typedef struct pay_worker pay_worker;
 typedef struct pay_vault pay_vault;
+typedef struct pay_traces pay_traces;
+typedef struct pay_ratelimiter pay_ratelimiter;
 
 #define PAY_IAT_WINDOW_DEFAULT_US (INT64_C(10) * 60 * 1000000) /* ±10 min, spec §10 #3 */
 
 /* Tunables an operator may set; zero-initialised means the defaults. */
+/* Spec §7: the test environment allows 100 requests per minute per API. */
+#define PAY_RATE_TEST_DEFAULT 100
+#define PAY_RATE_LIVE_DEFAULT 1000 /* "abnormal volume" is not published; ours */
+#define PAY_RATE_IP_DEFAULT 1200   /* per client address, before authentication */
+
 typedef struct pay_settings {
     int64_t iat_window_us; /* accepted |iat - now|; nonces are kept twice as long */
+    /* Requests per minute: per secret key and route in each environment, and
+     * per client address; 0 = unlimited. */
+    unsigned rate_per_minute[2];
+    unsigned rate_per_ip;
 } pay_settings;
 
 typedef struct pay_core {
@@ -35,6 +46,8 @@ typedef struct pay_core {
     pay_inflight *inflight;       /* idempotent requests running (core/idempotency.h) */
     pay_worker *webhook_worker;   /* kicked when events are due; may be NULL */
     pay_worker *scheduler_worker; /* may be NULL */
+    pay_traces *traces;           /* recent requests for support (core/traces.h); may be NULL */
+    pay_ratelimiter *limiter;     /* token buckets (core/ratelimit.h); may be NULL */
     pay_settings settings;
 } pay_core;
 

@@ -29,6 +29,9 @@ typedef struct pay_ctx {
     struct MHD_Connection *conn;
     char trace_id[PAY_TRACE_ID_LEN + 1];
     int64_t start_mono_us;
+    int64_t start_real_us;
+    char client[48]; /* the peer's address */
+    unsigned retry_after; /* seconds, for a 429's Retry-After */
     char method[12];
     char path[PAY_PATH_MAX];
 

@@ -33,6 +33,11 @@ static void queue(pay_ctx *ctx, unsigned status, char *body, size_t len, const c
     if (ctx->replay_trace_id[0]) MHD_add_response_header(r, "Idempotent-Replayed", "true");
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED && ctx->allow[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, ctx->allow);
+    if (status == MHD_HTTP_TOO_MANY_REQUESTS && ctx->retry_after) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%u", ctx->retry_after);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+    }
     if (status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 ctx->admin ? "Bearer" : "Basic realm=\"payoutd\"");

@@ -12,6 +12,8 @@
 #include "common/timeutil.h"
 #include "http/ctx.h"
 #include "core/merchants.h"
+#include "core/ratelimit.h"
+#include "core/traces.h"
 #include "http/gate.h"
 #include "http/idem.h"
 #include "http/router.h"
@@ -35,11 +37,16 @@ void pay_server_config_defaults(pay_server_config *cfg)
     /* Caps what one address can hold open (slow or idle clients); load
      * tests from one host raise it. */
     cfg->per_ip_connections = 64;
-    cfg->timeout_s = 30;
+    cfg->timeout_s = 15;
     cfg->connection_memory = 32 * 1024;
     /* The largest legal request: 100 payout items of ~1.6 KB plaintext each,
      * base64url-encoded (4/3) inside a JWE, stays well under 1 MiB. */
     cfg->max_body = PAY_JWE_TOKEN_MAX;
+    /* The idle timeout restarts with every byte; this bounds a body
+     * dribbled in forever. */
+    cfg->request_deadline_s = 60;
+    cfg->serve_api = true;
+    cfg->serve_admin = true;
 }
 
 /* Created from libmicrohttpd's URI log callback, which sees the request
@@ -54,7 +61,19 @@ static void *ctx_new(void *cls, const char *uri, struct MHD_Connection *conn)
     ctx->core = srv->core;
     ctx->conn = conn;
     ctx->start_mono_us = pay_mono_now_us();
+    ctx->start_real_us = pay_real_now_us();
     ctx->max_body = srv->cfg.max_body;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ctx->client,
+                      sizeof ctx->client);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ctx->client,
+                      sizeof ctx->client);
+    }
     pay_buf_init(&ctx->body);
     if (!pay_trace_id_new(ctx->trace_id)) memcpy(ctx->trace_id, "0", 2);
     size_t path_len = strcspn(uri, "?#");
@@ -74,9 +93,34 @@ static void ctx_free(pay_ctx *ctx)
     free(ctx);
 }
 
+/* The request's entry in the trace store: what support needs, never a body
+ * or a key. */
+static void record_trace(const pay_ctx *ctx, int64_t latency_us)
+{
+    if (!ctx->core->traces) return;
+    pay_trace t;
+    memset(&t, 0, sizeof t);
+    memcpy(t.trace_id, ctx->trace_id, sizeof t.trace_id);
+    t.at_us = ctx->start_real_us;
+    pay_strlcpy(t.method, ctx->method, sizeof t.method);
+    pay_strlcpy(t.route, ctx->route ? ctx->route->name : "-", sizeof t.route);
+    pay_strlcpy(t.client, ctx->client, sizeof t.client);
+    pay_strlcpy(t.merchant, ctx->authed ? ctx->actor.merchant.mid : "", sizeof t.merchant);
+    pay_strlcpy(t.env, ctx->authed ? pay_env_name(ctx->actor.env) : "", sizeof t.env);
+    t.status = ctx->status;
+    pay_strlcpy(t.code, ctx->err_code, sizeof t.code);
+    pay_strlcpy(t.diagnosis, ctx->diagnosis, sizeof t.diagnosis);
+    memcpy(t.replay_of, ctx->replay_trace_id, sizeof t.replay_of);
+    t.bytes_in = ctx->body.len + ctx->discarded;
+    t.bytes_out = ctx->resp_bytes;
+    t.latency_us = latency_us;
+    pay_traces_add(ctx->core->traces, &t);
+}
+
 static void log_request(const pay_ctx *ctx)
 {
     int64_t us = pay_mono_now_us() - ctx->start_mono_us;
+    record_trace(ctx, us);
     const char *route = ctx->route ? ctx->route->name : "-";
     pay_log_info("trace=%s merchant=%s env=%s method=%s route=\"%s\" status=%u code=%s in=%zu "
                  "out=%zu latency_us=%lld",
@@ -137,6 +181,13 @@ static bool on_headers(pay_ctx *ctx)
     const char *lang = pay_ctx_header(ctx, "Accept-Language");
     ctx->lang = lang && strncasecmp(lang, "en", 2) == 0 ? PAY_LANG_EN : PAY_LANG_KO;
     char detail[160];
+    /* Before anything costs work: a client address sending too fast. */
+    if (!pay_ratelimit_take(ctx->core->limiter, ctx->client, strlen(ctx->client),
+                            ctx->core->settings.rate_per_ip, ctx->start_real_us, &ctx->retry_after)) {
+        snprintf(detail, sizeof detail, "over %u requests per minute from this address",
+                 ctx->core->settings.rate_per_ip);
+        return refuse(ctx, PAY_E_TOO_MANY_REQUESTS, detail);
+    }
     if (strchr(ctx->path, '%'))
         return refuse(ctx, PAY_E_NOT_FOUND, "percent-encoded paths are not used by this API");
     header_count hc;
@@ -148,6 +199,10 @@ static bool on_headers(pay_ctx *ctx)
     }
 
     bool admin = strncmp(ctx->path, "/admin/", 7) == 0;
+    if (admin ? !ctx->srv->cfg.serve_admin : !ctx->srv->cfg.serve_api)
+        return refuse(ctx, PAY_E_NOT_FOUND,
+                      admin ? "the admin API listens on another address"
+                            : "this address serves the admin API only");
     /* The admin token comes before routing: without it, no admin path is
      * told apart from another (404 when disabled, 401 otherwise). */
     if (admin && !pay_gate_admin(ctx, ctx->srv->admin_enabled ? ctx->srv->admin_token_hash : NULL))
@@ -172,7 +227,20 @@ static bool on_headers(pay_ctx *ctx)
         return refuse(ctx, PAY_E_REQUEST_TOO_LARGE, detail);
     }
     if (admin) return true;
-    return pay_gate_authenticate(ctx) && pay_gate_head(ctx, route->flags);
+    if (!pay_gate_authenticate(ctx)) return false;
+    /* Spec §7: per API, per secret key; per environment limits. */
+    struct {
+        int64_t key_id;
+        const void *route;
+    } bucket = {ctx->actor.api_key_id, route};
+    unsigned limit = ctx->core->settings.rate_per_minute[ctx->actor.env];
+    if (!pay_ratelimit_take(ctx->core->limiter, &bucket, sizeof bucket, limit, ctx->start_real_us,
+                            &ctx->retry_after)) {
+        snprintf(detail, sizeof detail, "over %u requests per minute to %s with this key", limit,
+                 route->name);
+        return refuse(ctx, PAY_E_TOO_MANY_REQUESTS, detail);
+    }
+    return pay_gate_head(ctx, route->flags);
 }
 
 /* The body is complete: decrypt, parse, and run the handler. */
@@ -218,6 +286,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_size;
         *upload_size = 0;
         if (ctx->responded) return MHD_YES; /* refused from the headers: drop */
+        if (pay_mono_now_us() - ctx->start_mono_us >
+            (int64_t)ctx->srv->cfg.request_deadline_s * 1000000) {
+            pay_log_warn("trace=%s body still arriving after %u s: connection closed",
+                         ctx->trace_id, ctx->srv->cfg.request_deadline_s);
+            return MHD_NO;
+        }
         if (ctx->body_too_large || ctx->body.len + n > ctx->max_body) {
             ctx->body_too_large = true;
             ctx->discarded += n;
@@ -263,6 +337,7 @@ pay_server *pay_server_start(pay_core *core, const pay_server_config *cfg, char 
     srv->core = core;
     srv->cfg = *cfg;
     srv->cfg.admin_token = NULL;
+    srv->cfg.tls_cert_pem = srv->cfg.tls_key_pem = NULL; /* MHD has copied what it needs */
     if (cfg->admin_token && cfg->admin_token[0]) {
         pay_key_lookup_hash(cfg->admin_token, strlen(cfg->admin_token), srv->admin_token_hash);
         srv->admin_enabled = true;
@@ -283,6 +358,8 @@ pay_server *pay_server_start(pay_core *core, const pay_server_config *cfg, char 
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+    bool tls = cfg->tls_cert_pem && cfg->tls_key_pem;
+    if (tls) flags |= MHD_USE_TLS;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv, /* first, so it sees everything */
@@ -294,6 +371,10 @@ pay_server *pay_server_start(pay_core *core, const pay_server_config *cfg, char 
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_URI_LOG_CALLBACK, ctx_new, srv,
+        /* Options past this point apply only with TLS. */
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem,
+        MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem,
+        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
         MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!srv->daemon) {

@@ -22,7 +22,12 @@ typedef struct pay_server_config {
     unsigned timeout_s;        /* idle/slow connection cut-off */
     size_t connection_memory;  /* MHD per-connection buffer (headers) */
     size_t max_body;           /* request body cap (413 above) */
+    unsigned request_deadline_s; /* a body still arriving after this is cut off */
     const char *admin_token;   /* NULL: the admin API is disabled */
+    bool serve_api;            /* /v2 on this listener */
+    bool serve_admin;          /* /admin/v1 on this listener */
+    const char *tls_cert_pem;  /* PEM text; both set = HTTPS */
+    const char *tls_key_pem;
 } pay_server_config;
 
 /* Defaults for every field (host 127.0.0.1, port 8080). */
