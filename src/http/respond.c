@@ -21,6 +21,10 @@ const char *pay_ctx_header(pay_ctx *ctx, const char *name)
 
 static void queue(pay_ctx *ctx, unsigned status, char *body, size_t len, const char *type)
 {
+    /* The outcome is durable by now (stored with the change, or refused and
+     * recorded): a retry that arrives as soon as this answer does must find
+     * it stored, not still running. */
+    pay_idem_finish(ctx);
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);

@@ -9,6 +9,7 @@ hours. With live keys every row must be an ordinary value. The
 TossPayments-Test-Code header must answer each code with its docs/ERRORS.md
 status without executing anything, and be ignored with live keys."""
 import os
+import time
 import re
 import unittest
 import uuid
@@ -648,9 +649,15 @@ class Sandbox(ServerTestCase):
         self.assertEqual(now["error"], {"code": "BANK_TRANSFER_FAILED",
                                         "message": "은행 이체에 실패했습니다. (The bank transfer failed.)"})
         self.assertEqual(self.available(keys), START)
-        events = self.events(mid)
+        # the sender marks it NO_ENDPOINT on its next tick (no URL was set)
+        deadline = time.time() + 10
+        while True:
+            events = self.events(mid)
+            if events and events[0]["status"] != "PENDING" or time.time() > deadline:
+                break
+            time.sleep(0.05)
         self.assertEqual(len(events), 1)
-        self.assertEqual(events[0]["status"], "NO_ENDPOINT")  # no URL was set in this run
+        self.assertEqual(events[0]["status"], "NO_ENDPOINT")
         self.assertEqual(events[0]["body"]["entityBody"], now)
         self.assertEqual(events[0]["body"]["createdAt"], "2026-12-09T10:05:00+09:00")
 

@@ -87,6 +87,13 @@ class Server:
         self.port = None
         self.log_path = os.path.join(self.workdir, "payoutd.log")
         self.stdout_path = os.path.join(self.workdir, "payoutd.out")
+        # Every secret this server has handed out. No log line and no
+        # response (but the ones that issue keys) may ever contain one: the
+        # whole suite checks this on every request and at every shutdown.
+        self.secrets = set()
+        if self.admin_token:
+            self.secrets.add(self.admin_token)
+        self.leaks = []
 
     def start(self, timeout=15):
         ready = os.path.join(self.workdir, "ready")
@@ -146,9 +153,36 @@ class Server:
         except OSError:
             return ""
 
+    def learn_secrets(self, obj):
+        """Remembers every key in a merchant-creation or rotation answer."""
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if k in ("secretKey", "clientKey", "securityKey", "key") and isinstance(v, str):
+                    self.secrets.add(v)
+                else:
+                    self.learn_secrets(v)
+
+    def check_no_leak(self, where, text):
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        for secret in self.secrets:
+            if secret and secret in text:
+                self.leaks.append("%s contains the secret %s...%s" % (where, secret[:10], secret[-4:]))
+
+    def master_key_path(self):
+        return self.db + ".master-key"
+
     def cleanup(self):
         self.stop()
+        try:
+            with open(self.master_key_path()) as f:
+                self.secrets.add(f.read().strip())
+        except OSError:
+            pass
+        self.check_no_leak("the server log", self.read_log())
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.leaks:
+            raise AssertionError("secrets leaked:\n" + "\n".join(sorted(set(self.leaks))))
 
     @property
     def base(self):
@@ -163,10 +197,12 @@ class Server:
         if mid:
             args += ["--mid", mid]
         out = subprocess.run(args, check=True, capture_output=True, timeout=30)
-        return json.loads(out.stdout)
+        merchant = json.loads(out.stdout)
+        self.learn_secrets(merchant)
+        return merchant
 
     def request(self, method, path, secret_key=None, body=None, headers=None, auth=None,
-                content_type=None, timeout=30):
+                content_type=None, timeout=30, issues_keys=False):
         """Raw HTTP; body is bytes/str; returns Response (JSON parsed when possible)."""
         hdrs = dict(headers or {})
         if auth is not None:
@@ -187,13 +223,19 @@ class Server:
             resp.json = json.loads(resp.raw.decode("utf-8"))
         except ValueError:
             pass
+        if issues_keys and resp.json:
+            self.learn_secrets(resp.json)
+        else:
+            self.check_no_leak("the answer to %s %s" % (method, path), resp.raw)
+            self.check_no_leak("the headers of %s %s" % (method, path), str(dict(resp.headers)))
         return resp
 
     def admin(self, method, path, body=None, token=None):
         """An admin API call (bearer token, plain JSON); returns Response."""
         hdrs = {"Authorization": "Bearer " + (token or self.admin_token)}
         data = None if body is None else json.dumps(body, ensure_ascii=False)
-        return self.request(method, "/admin/v1" + path, body=data, headers=hdrs)
+        issues = method == "POST" and (path == "/merchants" or path.endswith("/keys"))
+        return self.request(method, "/admin/v1" + path, body=data, headers=hdrs, issues_keys=issues)
 
     def admin_ok(self, method, path, body=None):
         r = self.admin(method, path, body)
@@ -229,6 +271,7 @@ class Server:
         if resp.content_type.startswith("text/plain"):
             resp.jwe_header, plain = open_token(keys["securityKey"], resp.raw.decode("ascii"))
             resp.json = json.loads(plain.decode("utf-8"))
+            self.check_no_leak("the decrypted answer to %s %s" % (method, path), plain)
         return resp
 
 
