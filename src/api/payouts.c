@@ -1,3 +1,5 @@
+#include <stdlib.h>
+
 #include "api/handlers.h"
 #include "api/lists.h"
 #include "api/reply.h"
@@ -19,17 +21,47 @@ static json_t *render_payout(const void *result)
     return pay_render_payout(result);
 }
 
+/* POST /v2/payouts is the hot path: its write joins the next group commit
+ * while the connection waits suspended, holding no server thread. */
+typedef struct create_call {
+    pay_reply reply;
+    pay_payout_request *req;
+} create_call;
+
+static void payouts_created(pay_ctx *ctx, pay_store_rc rc)
+{
+    create_call *cc = ctx->async_state;
+    pay_payout_batch batch;
+    pay_fault f;
+    if (pay_payouts_finish(cc->req, rc, &batch, &f)) {
+        cc->reply.result = &batch;
+        pay_reply_ok(&cc->reply);
+        pay_payout_batch_free(&batch);
+    } else {
+        pay_reply_fault(&cc->reply, &f);
+    }
+    pay_payout_request_free(cc->req);
+    free(cc);
+    ctx->async_state = NULL;
+}
+
 void pay_api_payouts_create(pay_ctx *ctx, const json_t *body)
 {
-    pay_payout_batch batch = {0};
     pay_fault f;
-    pay_reply r;
-    pay_reply_begin(&r, ctx, "payout-list", render_batch, &batch);
-    if (pay_payouts_request(ctx->core, &ctx->actor, body, &batch, &f))
-        pay_reply_ok(&r);
-    else
-        pay_reply_fault(&r, &f);
-    pay_payout_batch_free(&batch);
+    create_call *cc = calloc(1, sizeof *cc);
+    if (!cc) {
+        pay_respond_error(ctx, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
+        return;
+    }
+    if (!(cc->req = pay_payouts_prepare(ctx->core, &ctx->actor, body, &f))) {
+        free(cc);
+        pay_respond_fault(ctx, &f);
+        return;
+    }
+    pay_reply_begin(&cc->reply, ctx, "payout-list", render_batch, pay_payouts_items(cc->req));
+    ctx->async_state = cc;
+    if (!pay_ctx_write_async(ctx, pay_payouts_write, cc->req, payouts_created))
+        payouts_created(ctx, pay_store_write(ctx->core->store, pay_payouts_write, cc->req));
 }
 
 void pay_api_payouts_get(pay_ctx *ctx, const json_t *body)

@@ -8,10 +8,12 @@ static pay_store_rc store_answer(pay_tx *tx, void *arg)
 {
     pay_reply *r = arg;
     free(r->text);
-    r->text = pay_envelope_entity(r->ctx, r->entity_type, r->render(r->result));
-    if (!r->text) return PAY_STORE_NOMEM;
-    pay_store_rc rc = pay_idem_put(tx, r->ctx, 200, r->text);
-    return rc;
+    r->text = NULL;
+    if (r->ctx->idem_active) {
+        r->text = pay_envelope_entity(r->ctx, r->entity_type, r->render(r->result));
+        if (!r->text) return PAY_STORE_NOMEM;
+    }
+    return pay_ctx_commit(tx, r->ctx, r->text);
 }
 
 void pay_reply_begin(pay_reply *r, pay_ctx *ctx, const char *entity_type, pay_entity_render render,
@@ -24,7 +26,7 @@ void pay_reply_begin(pay_reply *r, pay_ctx *ctx, const char *entity_type, pay_en
     r->text = NULL;
     r->hook.fn = store_answer;
     r->hook.arg = r;
-    ctx->actor.on_commit = ctx->idem_active ? &r->hook : NULL;
+    ctx->actor.on_commit = ctx->idem_active || ctx->nonce_pending ? &r->hook : NULL;
 }
 
 void pay_reply_ok(pay_reply *r)
@@ -42,5 +44,15 @@ void pay_reply_fault(pay_reply *r, const pay_fault *f)
     r->ctx->actor.on_commit = NULL;
     free(r->text);
     r->text = NULL;
+    if (r->ctx->nonce_replayed) {
+        /* The change ran and was rolled back: its token had been used. */
+        pay_fault dup;
+        pay_fault_setf(&dup, PAY_E_DUPLICATED_NONCE,
+                       "nonce %.64s was already used; seal every request, retries included, with "
+                       "a fresh nonce (and keep the same Idempotency-Key)",
+                       r->ctx->jwe_nonce);
+        pay_respond_fault(r->ctx, &dup);
+        return;
+    }
     pay_respond_fault(r->ctx, f);
 }

@@ -1,3 +1,5 @@
+#include <stdlib.h>
+
 #include "api/handlers.h"
 #include "api/lists.h"
 #include "api/reply.h"
@@ -18,17 +20,47 @@ static json_t *render_deleted(const void *result)
     return o;
 }
 
+typedef struct create_call {
+    pay_reply reply;
+    pay_seller_registration *reg;
+} create_call;
+
+static void seller_registered(pay_ctx *ctx, pay_store_rc rc)
+{
+    create_call *cc = ctx->async_state;
+    pay_seller s;
+    pay_fault f;
+    if (pay_seller_register_finish(cc->reg, rc, &s, &f)) {
+        cc->reply.result = &s;
+        pay_reply_ok(&cc->reply);
+        pay_seller_clear(&s);
+    } else {
+        pay_reply_fault(&cc->reply, &f);
+    }
+    pay_seller_registration_free(cc->reg);
+    free(cc);
+    ctx->async_state = NULL;
+}
+
+/* Like POST /v2/payouts, a registration waits for its commit suspended. */
 void pay_api_sellers_create(pay_ctx *ctx, const json_t *body)
 {
-    pay_seller s = {0};
     pay_fault f;
-    pay_reply r;
-    pay_reply_begin(&r, ctx, "seller", render_seller, &s);
-    if (pay_seller_register(ctx->core, &ctx->actor, body, &s, &f))
-        pay_reply_ok(&r);
-    else
-        pay_reply_fault(&r, &f);
-    pay_seller_clear(&s);
+    create_call *cc = calloc(1, sizeof *cc);
+    if (!cc) {
+        pay_respond_error(ctx, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
+        return;
+    }
+    if (!(cc->reg = pay_seller_register_prepare(ctx->core, &ctx->actor, body, &f))) {
+        free(cc);
+        pay_respond_fault(ctx, &f);
+        return;
+    }
+    pay_reply_begin(&cc->reply, ctx, "seller", render_seller,
+                    pay_seller_registration_seller(cc->reg));
+    ctx->async_state = cc;
+    if (!pay_ctx_write_async(ctx, pay_seller_register_write, cc->reg, seller_registered))
+        seller_registered(ctx, pay_store_write(ctx->core->store, pay_seller_register_write, cc->reg));
 }
 
 void pay_api_sellers_get(pay_ctx *ctx, const json_t *body)

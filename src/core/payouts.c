@@ -230,42 +230,48 @@ static pay_store_rc request_fn(pay_tx *tx, void *arg)
     return pay_actor_commit(tx, job->a);
 }
 
-bool pay_payouts_request(pay_core *core, const pay_actor *a, const json_t *body,
-                         pay_payout_batch *out, pay_fault *f)
+/* A request between its checks and its write (prepare -> write -> finish). */
+struct pay_payout_request {
+    request_job job;
+    pay_payout_batch batch;
+    pay_fault invalid; /* the first invalid item's fault, when job.later */
+};
+
+pay_payout_request *pay_payouts_prepare(pay_core *core, const pay_actor *a, const json_t *body,
+                                        pay_fault *f)
 {
-    memset(out, 0, sizeof *out);
     if (!json_is_array(body)) {
         pay_fault_set2(f, PAY_E_INVALID_REQUEST, "%s본문은 지급 항목의 JSON 배열이어야 합니다",
                        "%sbody must be a JSON array of payout items", "");
-        return false;
+        return NULL;
     }
     size_t n = json_array_size(body);
     if (n == 0 || n > PAY_PAYOUT_BATCH_MAX) {
         pay_fault_set2(f, PAY_E_INVALID_REQUEST, "한 번에 1~%d건을 요청할 수 있습니다 (%zu건)",
                        "a request holds 1 to %d payouts (got %zu)", PAY_PAYOUT_BATCH_MAX, n);
-        return false;
+        return NULL;
     }
-    out->items = calloc(n, sizeof *out->items);
-    if (!out->items) {
+    pay_payout_request *req = calloc(1, sizeof *req);
+    if (req) req->batch.items = calloc(n, sizeof *req->batch.items);
+    if (!req || !req->batch.items) {
+        free(req);
         pay_fault_set(f, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
-        return false;
+        return NULL;
     }
-    out->n = n;
+    req->batch.n = n;
     int32_t today = pay_kst_date(a->now_us);
-    request_job job;
-    memset(&job, 0, sizeof job);
-    job.a = a;
-    job.items = out->items;
-    pay_fault invalid;
+    request_job *job = &req->job;
+    job->a = a;
+    job->items = req->batch.items;
     /* Syntax and date rules first, outside the write transaction; the
      * business checks of the items before the first invalid one still run
      * in order, so the first failing item decides (§1.2 batch semantics). */
-    for (; job.checked < n; job.checked++) {
-        pay_payout *p = &out->items[job.checked];
-        if (!pay_decode_payout_item(json_array_get(body, job.checked), job.checked, today, p,
-                                    &invalid) ||
-            !check_schedule(core, a, p, job.checked, &invalid)) {
-            job.later = &invalid;
+    for (; job->checked < n; job->checked++) {
+        pay_payout *p = &req->batch.items[job->checked];
+        if (!pay_decode_payout_item(json_array_get(body, job->checked), job->checked, today, p,
+                                    &req->invalid) ||
+            !check_schedule(core, a, p, job->checked, &req->invalid)) {
+            job->later = &req->invalid;
             break;
         }
         p->scope = a->scope;
@@ -278,26 +284,62 @@ bool pay_payouts_request(pay_core *core, const pay_actor *a, const json_t *body,
             p->due_at_us = pay_payout_start_us(p->payout_date);
         }
         if (!pay_object_id_new("FPA_", a->now_us, p->id, sizeof p->id)) {
-            pay_fault_set(&invalid, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
-            job.later = &invalid;
+            pay_fault_set(&req->invalid, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
+            job->later = &req->invalid;
             break;
         }
     }
-    pay_store_rc rc;
-    if (job.checked == 0) {
-        job.fault = invalid;
-        rc = PAY_STORE_ABORT;
-    } else {
-        rc = pay_store_write(core->store, request_fn, &job);
+    if (job->checked == 0) { /* the first item is already wrong: nothing to write */
+        *f = req->invalid;
+        pay_payout_request_free(req);
+        return NULL;
     }
-    pay_seller_clear(&job.kyc_seller);
-    if (rc == PAY_STORE_OK && !job.refused) return true;
-    if (rc == PAY_STORE_ABORT || job.refused)
-        *f = job.fault;
+    return req;
+}
+
+pay_store_rc pay_payouts_write(pay_tx *tx, void *req)
+{
+    return request_fn(tx, &((pay_payout_request *)req)->job);
+}
+
+const pay_payout_batch *pay_payouts_items(const pay_payout_request *req)
+{
+    return &req->batch;
+}
+
+bool pay_payouts_finish(pay_payout_request *req, pay_store_rc rc, pay_payout_batch *out,
+                        pay_fault *f)
+{
+    memset(out, 0, sizeof *out);
+    if (rc == PAY_STORE_OK && !req->job.refused) {
+        *out = req->batch; /* the items move to the caller */
+        memset(&req->batch, 0, sizeof req->batch);
+        return true;
+    }
+    if (rc == PAY_STORE_ABORT || req->job.refused)
+        *f = req->job.fault;
     else
         pay_fault_from_store(f, rc);
-    pay_payout_batch_free(out);
     return false;
+}
+
+void pay_payout_request_free(pay_payout_request *req)
+{
+    if (!req) return;
+    pay_seller_clear(&req->job.kyc_seller);
+    pay_payout_batch_free(&req->batch);
+    free(req);
+}
+
+bool pay_payouts_request(pay_core *core, const pay_actor *a, const json_t *body,
+                         pay_payout_batch *out, pay_fault *f)
+{
+    memset(out, 0, sizeof *out);
+    pay_payout_request *req = pay_payouts_prepare(core, a, body, f);
+    if (!req) return false;
+    bool ok = pay_payouts_finish(req, pay_store_write(core->store, pay_payouts_write, req), out, f);
+    pay_payout_request_free(req);
+    return ok;
 }
 
 typedef struct get_job {

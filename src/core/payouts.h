@@ -33,6 +33,21 @@ void pay_payout_batch_free(pay_payout_batch *b);
 bool pay_payouts_request(pay_core *core, const pay_actor *a, const json_t *body,
                          pay_payout_batch *out, pay_fault *f);
 
+/* The same in three steps, so the write can go asynchronous (the HTTP layer
+ * suspends the connection instead of blocking a thread on the commit):
+ * prepare checks everything that needs no storage (NULL: refused, f set);
+ * pay_payouts_write is the store job; finish maps its result. The actor
+ * must outlive the request. */
+typedef struct pay_payout_request pay_payout_request;
+pay_payout_request *pay_payouts_prepare(pay_core *core, const pay_actor *a, const json_t *body,
+                                        pay_fault *f);
+pay_store_rc pay_payouts_write(pay_tx *tx, void *req);
+/* The payouts being made (to render the answer inside the transaction). */
+const pay_payout_batch *pay_payouts_items(const pay_payout_request *req);
+bool pay_payouts_finish(pay_payout_request *req, pay_store_rc rc, pay_payout_batch *out,
+                        pay_fault *f);
+void pay_payout_request_free(pay_payout_request *req);
+
 bool pay_payout_fetch(pay_core *core, const pay_actor *a, const char *id, pay_payout *out,
                       pay_fault *f);
 

@@ -37,37 +37,85 @@ static pay_store_rc register_fn(pay_tx *tx, void *arg)
     return rc == PAY_STORE_OK ? pay_actor_commit(tx, job->a) : rc;
 }
 
-bool pay_seller_register(pay_core *core, const pay_actor *a, const json_t *body, pay_seller *out,
-                         pay_fault *f)
+struct pay_seller_registration {
+    register_job job;
+    pay_seller seller;
+};
+
+pay_seller_registration *pay_seller_register_prepare(pay_core *core, const pay_actor *a,
+                                                     const json_t *body, pay_fault *f)
 {
-    if (!pay_decode_seller_create(body, out, f)) return false;
-    if (!verify(a, out, f)) goto fail;
-    out->scope = a->scope;
+    (void)core;
+    pay_seller_registration *reg = calloc(1, sizeof *reg);
+    if (!reg) {
+        pay_fault_set(f, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
+        return NULL;
+    }
+    pay_seller *s = &reg->seller;
+    if (!pay_decode_seller_create(body, s, f) || !verify(a, s, f)) goto fail;
+    s->scope = a->scope;
     /* Registration emits no webhook (spec §1.2): only later transitions do. */
-    out->status = out->business_type == PAY_BT_CORPORATE ? PAY_SELLER_PARTIALLY_APPROVED
-                                                         : PAY_SELLER_APPROVAL_REQUIRED;
-    out->created_at_us = out->updated_at_us = a->now_us;
-    if (!pay_object_id_new("seller_", a->now_us, out->id, sizeof out->id)) {
+    s->status = s->business_type == PAY_BT_CORPORATE ? PAY_SELLER_PARTIALLY_APPROVED
+                                                     : PAY_SELLER_APPROVAL_REQUIRED;
+    s->created_at_us = s->updated_at_us = a->now_us;
+    if (!pay_object_id_new("seller_", a->now_us, s->id, sizeof s->id)) {
         pay_fault_set(f, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
         goto fail;
     }
-    register_job job = {a, out};
-    pay_store_rc rc = pay_store_write(core->store, register_fn, &job);
-    if (rc == PAY_STORE_CONFLICT) {
+    reg->job.a = a;
+    reg->job.s = s;
+    return reg;
+fail:
+    pay_seller_registration_free(reg);
+    return NULL;
+}
+
+pay_store_rc pay_seller_register_write(pay_tx *tx, void *reg)
+{
+    return register_fn(tx, &((pay_seller_registration *)reg)->job);
+}
+
+const pay_seller *pay_seller_registration_seller(const pay_seller_registration *reg)
+{
+    return &reg->seller;
+}
+
+bool pay_seller_register_finish(pay_seller_registration *reg, pay_store_rc rc, pay_seller *out,
+                                pay_fault *f)
+{
+    memset(out, 0, sizeof *out);
+    if (rc == PAY_STORE_OK) {
+        *out = reg->seller; /* moves to the caller */
+        memset(&reg->seller, 0, sizeof reg->seller);
+        return true;
+    }
+    if (rc == PAY_STORE_CONFLICT)
         pay_fault_set2(f, PAY_E_DUPLICATED_REQUEST,
                        "refSellerId %s: 이미 사용된 값입니다 (삭제된 셀러 포함, 재사용 불가)",
                        "refSellerId %s: already used (also by deleted sellers; never reusable)",
-                       out->ref_seller_id);
-        goto fail;
-    }
-    if (rc != PAY_STORE_OK) {
+                       reg->seller.ref_seller_id);
+    else
         pay_fault_from_store(f, rc);
-        goto fail;
-    }
-    return true;
-fail:
-    pay_seller_clear(out);
     return false;
+}
+
+void pay_seller_registration_free(pay_seller_registration *reg)
+{
+    if (!reg) return;
+    pay_seller_clear(&reg->seller);
+    free(reg);
+}
+
+bool pay_seller_register(pay_core *core, const pay_actor *a, const json_t *body, pay_seller *out,
+                         pay_fault *f)
+{
+    memset(out, 0, sizeof *out);
+    pay_seller_registration *reg = pay_seller_register_prepare(core, a, body, f);
+    if (!reg) return false;
+    bool ok = pay_seller_register_finish(
+        reg, pay_store_write(core->store, pay_seller_register_write, reg), out, f);
+    pay_seller_registration_free(reg);
+    return ok;
 }
 
 typedef struct get_job {

@@ -16,6 +16,18 @@
 bool pay_seller_register(pay_core *core, const pay_actor *a, const json_t *body, pay_seller *out,
                          pay_fault *f);
 
+/* Registration in three steps (see pay_payouts_prepare): prepare validates
+ * and verifies; pay_seller_register_write is the store job; finish maps the
+ * result and moves the stored seller to *out. */
+typedef struct pay_seller_registration pay_seller_registration;
+pay_seller_registration *pay_seller_register_prepare(pay_core *core, const pay_actor *a,
+                                                     const json_t *body, pay_fault *f);
+pay_store_rc pay_seller_register_write(pay_tx *tx, void *reg);
+const pay_seller *pay_seller_registration_seller(const pay_seller_registration *reg);
+bool pay_seller_register_finish(pay_seller_registration *reg, pay_store_rc rc, pay_seller *out,
+                                pay_fault *f);
+void pay_seller_registration_free(pay_seller_registration *reg);
+
 /* Looks a seller up by id within the actor's scope; deleted ones are not found. */
 bool pay_seller_fetch(pay_core *core, const pay_actor *a, const char *id, pay_seller *out,
                       pay_fault *f);

@@ -53,6 +53,9 @@ typedef struct pay_ctx {
     char jwe_iat[64];   /* its iat and nonce members ("" when absent) */
     char jwe_nonce[80];
     bool jwe_iat_present, jwe_nonce_present, jwe_nonce_too_long;
+    bool nonce_pending;  /* nonce_hash is to be claimed with the change */
+    bool nonce_replayed; /* the claim found it used: DUPLICATED_NONCE */
+    uint8_t nonce_hash[32];
     bool have_key;      /* resp_key is set: responses are sealed with it */
     bool seal_errors;   /* the caller proved it holds the key: seal errors too */
     pay_key resp_key;
@@ -64,6 +67,14 @@ typedef struct pay_ctx {
     char replay_trace_id[PAY_TRACE_ID_LEN + 1]; /* set when replaying */
 
     bool admin; /* an /admin/v1 request (gate.c) */
+
+    /* An asynchronous write (pay_ctx_write_async): the connection is
+     * suspended until the store's writer commits, then finish answers. */
+    bool suspended;
+    volatile bool async_done;
+    pay_store_rc async_rc;
+    void (*async_finish)(struct pay_ctx *ctx, pay_store_rc rc);
+    void *async_state; /* the handler's, for its finish */
     char diagnosis[512]; /* why a token did not open, for the answer and the trace store */
 
     /* outcome, for the log line */
@@ -72,6 +83,17 @@ typedef struct pay_ctx {
     char err_code[48];
     size_t resp_bytes;
 } pay_ctx;
+
+/* Work to commit with the request's change: the JWE nonce claim and the
+ * idempotent answer (text, when not NULL). Runs inside the write
+ * transaction; PAY_STORE_ABORT when the nonce was already used. */
+pay_store_rc pay_ctx_commit(pay_tx *tx, pay_ctx *ctx, const char *idem_text);
+
+/* Runs fn in the store's next group commit without holding this thread:
+ * the connection is suspended and finish(ctx, rc) answers once the write
+ * has committed or failed. False (nothing queued) when the store is closing. */
+bool pay_ctx_write_async(pay_ctx *ctx, pay_tx_fn fn, void *arg,
+                         void (*finish)(pay_ctx *ctx, pay_store_rc rc));
 
 /* The request header `name`, or NULL. */
 const char *pay_ctx_header(pay_ctx *ctx, const char *name);

@@ -349,18 +349,6 @@ bool pay_gate_admin_body(pay_ctx *ctx, unsigned flags, json_t **body)
     return true;
 }
 
-typedef struct nonce_job {
-    pay_scope scope;
-    uint8_t hash[32];
-    int64_t now_us;
-} nonce_job;
-
-static pay_store_rc nonce_fn(pay_tx *tx, void *arg)
-{
-    nonce_job *job = arg;
-    return tx->ops->nonce_claim(tx, job->scope, job->hash, job->now_us);
-}
-
 /* "65 min ahead" / "3 s behind": how far an instant is from now. */
 static void describe_skew(int64_t diff_us, char *out, size_t cap)
 {
@@ -424,21 +412,10 @@ bool pay_gate_fresh(pay_ctx *ctx)
         pay_respond_fault(ctx, &f);
         return false;
     }
-    nonce_job job = {ctx->actor.scope, {0}, now};
-    pay_key_lookup_hash(ctx->jwe_nonce, strlen(ctx->jwe_nonce), job.hash);
-    pay_store_rc rc = pay_store_write(ctx->core->store, nonce_fn, &job);
-    if (rc == PAY_STORE_CONFLICT) {
-        pay_fault_setf(&f, PAY_E_DUPLICATED_NONCE,
-                       "nonce %.64s was already used; seal every request, retries included, "
-                       "with a fresh nonce (and keep the same Idempotency-Key)",
-                       ctx->jwe_nonce);
-        pay_respond_fault(ctx, &f);
-        return false;
-    }
-    if (rc != PAY_STORE_OK) {
-        pay_fault_from_store(&f, rc);
-        pay_respond_fault(ctx, &f);
-        return false;
-    }
+    /* Claimed in the transaction of the request's change (http/idem.c,
+     * pay_ctx_commit): a replayed token can never execute twice, and a
+     * refused request does not use its nonce up. */
+    pay_key_lookup_hash(ctx->jwe_nonce, strlen(ctx->jwe_nonce), ctx->nonce_hash);
+    ctx->nonce_pending = true;
     return true;
 }

@@ -263,7 +263,55 @@ static void on_body(pay_ctx *ctx)
     }
     route->handler(ctx, body);
     json_decref(body);
-    if (!ctx->responded) pay_respond_error(ctx, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
+    /* A handler that went asynchronous answers when its write commits. */
+    if (!ctx->responded && !ctx->suspended)
+        pay_respond_error(ctx, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
+}
+
+/* ---- asynchronous writes --------------------------------------------------- */
+
+typedef struct async_job {
+    pay_ctx *ctx;
+    pay_tx_fn fn;
+    void *arg;
+} async_job;
+
+static pay_store_rc async_fn(pay_tx *tx, void *arg)
+{
+    async_job *job = arg;
+    return job->fn(tx, job->arg);
+}
+
+/* Called by the store's writer thread after the commit. */
+static void async_done(void *arg, pay_store_rc rc)
+{
+    async_job *job = arg;
+    pay_ctx *ctx = job->ctx;
+    free(job);
+    ctx->async_rc = rc;
+    __atomic_store_n(&ctx->async_done, true, __ATOMIC_RELEASE);
+    MHD_resume_connection(ctx->conn); /* MHD calls on_request again */
+}
+
+bool pay_ctx_write_async(pay_ctx *ctx, pay_tx_fn fn, void *arg,
+                         void (*finish)(pay_ctx *ctx, pay_store_rc rc))
+{
+    async_job *job = malloc(sizeof *job);
+    if (!job) return false;
+    *job = (async_job){ctx, fn, arg};
+    ctx->async_finish = finish;
+    ctx->async_done = false;
+    /* Suspend first: the writer may finish (and resume) before this returns. */
+    MHD_suspend_connection(ctx->conn);
+    ctx->suspended = true;
+    if (ctx->core->store->ops->write_async(ctx->core->store, async_fn, job, async_done, job) !=
+        PAY_STORE_OK) {
+        free(job);
+        ctx->suspended = false;
+        MHD_resume_connection(ctx->conn);
+        return false;
+    }
+    return true;
 }
 
 /* Past the cap, a chunked upload is read and dropped up to this much, so the
@@ -277,6 +325,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)cls, (void)conn, (void)url, (void)version;
     pay_ctx *ctx = *con_cls;
     if (!ctx) return MHD_NO; /* the URI callback could not allocate */
+    if (ctx->suspended) {
+        /* Resumed after an asynchronous write: answer now. */
+        if (!__atomic_load_n(&ctx->async_done, __ATOMIC_ACQUIRE)) return MHD_YES;
+        ctx->suspended = false;
+        ctx->async_finish(ctx, ctx->async_rc);
+        if (!ctx->responded) pay_respond_error(ctx, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
+        return MHD_YES;
+    }
     if (!ctx->method[0]) {
         pay_strlcpy(ctx->method, method, sizeof ctx->method);
         on_headers(ctx); /* answers itself when it refuses */
@@ -300,7 +356,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return pay_buf_append(&ctx->body, upload_data, n) ? MHD_YES : MHD_NO;
     }
     if (!ctx->responded) on_body(ctx);
-    return ctx->responded ? MHD_YES : MHD_NO;
+    return ctx->responded || ctx->suspended ? MHD_YES : MHD_NO;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -356,7 +412,8 @@ pay_server *pay_server_start(pay_core *core, const pay_server_config *cfg, char 
         free(srv);
         return NULL;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     bool tls = cfg->tls_cert_pem && cfg->tls_key_pem;
     if (tls) flags |= MHD_USE_TLS;

@@ -4,7 +4,8 @@
  * SQL or an engine type.
  *
  * Transactions: all work runs inside a callback.
- *   - pay_store_write(store, fn, arg): fn runs in a serialized write
+ *   - pay_store_write(store, fn, arg) (or write_async, which calls back
+ *     instead of blocking): fn runs in a serialized write
  *     transaction. Several concurrent writes may share one durable commit
  *     (group commit); each runs in its own savepoint, so a job that returns
  *     anything but PAY_STORE_OK is rolled back alone. When pay_store_write
@@ -43,6 +44,10 @@ typedef struct pay_store_ops pay_store_ops;
 
 typedef pay_store_rc (*pay_tx_fn)(pay_tx *tx, void *arg);
 
+/* Called from the writer thread once an asynchronous write has committed
+ * (rc PAY_STORE_OK) or failed; must not block. */
+typedef void (*pay_store_done_fn)(void *arg, pay_store_rc rc);
+
 /* One ledger entry: a signed amount on one account. */
 typedef struct pay_entry {
     pay_account account;
@@ -61,6 +66,10 @@ struct pay_store_ops {
     void (*close)(pay_store *store);
     pay_store_rc (*read)(pay_store *store, pay_tx_fn fn, void *arg);
     pay_store_rc (*write)(pay_store *store, pay_tx_fn fn, void *arg);
+    /* Queues fn like write, without waiting: done(done_arg, rc) follows the
+     * commit. Returns PAY_STORE_OK when queued (done will be called). */
+    pay_store_rc (*write_async)(pay_store *store, pay_tx_fn fn, void *arg, pay_store_done_fn done,
+                                void *done_arg);
 
     /* merchants */
     pay_store_rc (*merchant_insert)(pay_tx *tx, pay_merchant *m); /* sets m->id */

@@ -166,12 +166,15 @@ typedef struct sq_tx {
     sq_conn *conn;
 } sq_tx;
 
-/* A queued write: the caller blocks until `done`. */
+/* A queued write. A synchronous caller waits until `done`; an asynchronous
+ * one is called back (then the writer frees the job). */
 typedef struct wjob {
     pay_tx_fn fn;
     void *arg;
     pay_store_rc rc;
     bool done;
+    pay_store_done_fn callback; /* NULL: a synchronous caller is waiting */
+    void *callback_arg;
     struct wjob *next;
 } wjob;
 
@@ -194,6 +197,7 @@ typedef struct sq_store {
     wjob *head, *tail;
     bool stopping;
     unsigned batch_max;
+    wjob **batch; /* the writer's working array, batch_max long */
 } sq_store;
 
 static const pay_store_ops sqlite_ops;
@@ -1319,7 +1323,7 @@ static void run_batch(sq_store *st, wjob **jobs, size_t n)
 static void *writer_main(void *arg)
 {
     sq_store *st = arg;
-    wjob **batch = calloc(st->batch_max, sizeof *batch);
+    wjob **batch = st->batch;
     for (;;) {
         pthread_mutex_lock(&st->q_lock);
         while (!st->head && !st->stopping) pthread_cond_wait(&st->q_work, &st->q_lock);
@@ -1327,50 +1331,76 @@ static void *writer_main(void *arg)
             pthread_mutex_unlock(&st->q_lock);
             break;
         }
+        /* Everything queued while the last commit was syncing shares the
+         * next one: that is the group commit. */
         size_t n = 0;
-        while (st->head && n < st->batch_max && batch) {
+        while (st->head && n < st->batch_max) {
             batch[n++] = st->head;
             st->head = st->head->next;
         }
         if (!st->head) st->tail = NULL;
         pthread_mutex_unlock(&st->q_lock);
 
-        if (batch) run_batch(st, batch, n);
+        run_batch(st, batch, n);
 
-        pthread_mutex_lock(&st->q_lock);
-        for (size_t i = 0; i < n; i++) batch[i]->done = true;
-        if (!batch) /* no memory for a batch array: fail the head job */
-            for (wjob *j = st->head; j; j = NULL) {
-                st->head = j->next;
-                if (!st->head) st->tail = NULL;
-                j->rc = PAY_STORE_NOMEM;
-                j->done = true;
+        /* Callbacks outside the lock: they resume HTTP connections. */
+        for (size_t i = 0; i < n; i++)
+            if (batch[i]->callback) {
+                batch[i]->callback(batch[i]->callback_arg, batch[i]->rc);
+                free(batch[i]);
+                batch[i] = NULL;
             }
+        pthread_mutex_lock(&st->q_lock);
+        for (size_t i = 0; i < n; i++)
+            if (batch[i]) batch[i]->done = true;
         pthread_cond_broadcast(&st->q_done);
         pthread_mutex_unlock(&st->q_lock);
     }
-    free(batch);
     return NULL;
+}
+
+/* Appends a job; false once the store is closing. */
+static bool enqueue(sq_store *st, wjob *job)
+{
+    if (st->stopping) return false;
+    if (st->tail)
+        st->tail->next = job;
+    else
+        st->head = job;
+    st->tail = job;
+    pthread_cond_signal(&st->q_work);
+    return true;
 }
 
 static pay_store_rc sq_write(pay_store *store, pay_tx_fn fn, void *arg)
 {
     sq_store *st = (sq_store *)store;
-    wjob job = {fn, arg, PAY_STORE_OK, false, NULL};
+    wjob job = {fn, arg, PAY_STORE_OK, false, NULL, NULL, NULL};
     pthread_mutex_lock(&st->q_lock);
-    if (st->stopping) {
+    if (!enqueue(st, &job)) {
         pthread_mutex_unlock(&st->q_lock);
         return PAY_STORE_IO;
     }
-    if (st->tail)
-        st->tail->next = &job;
-    else
-        st->head = &job;
-    st->tail = &job;
-    pthread_cond_signal(&st->q_work);
     while (!job.done) pthread_cond_wait(&st->q_done, &st->q_lock);
     pthread_mutex_unlock(&st->q_lock);
     return job.rc;
+}
+
+static pay_store_rc sq_write_async(pay_store *store, pay_tx_fn fn, void *arg,
+                                   pay_store_done_fn done, void *done_arg)
+{
+    sq_store *st = (sq_store *)store;
+    wjob *job = calloc(1, sizeof *job);
+    if (!job) return PAY_STORE_NOMEM;
+    *job = (wjob){fn, arg, PAY_STORE_OK, false, done, done_arg, NULL};
+    pthread_mutex_lock(&st->q_lock);
+    bool queued = enqueue(st, job);
+    pthread_mutex_unlock(&st->q_lock);
+    if (!queued) {
+        free(job);
+        return PAY_STORE_IO;
+    }
+    return PAY_STORE_OK;
 }
 
 /* ---- lifecycle ----------------------------------------------------------- */
@@ -1394,6 +1424,7 @@ static void sq_close(pay_store *store)
     pthread_mutex_destroy(&st->q_lock);
     pthread_cond_destroy(&st->q_work);
     pthread_cond_destroy(&st->q_done);
+    free(st->batch);
     free(st);
 }
 
@@ -1406,12 +1437,17 @@ pay_store *pay_store_sqlite_open(const pay_store_config *cfg, char *errbuf, size
     }
     st->base.ops = &sqlite_ops;
     st->batch_max = cfg->batch_max ? cfg->batch_max : 256;
+    st->batch = calloc(st->batch_max, sizeof *st->batch);
     pthread_mutex_init(&st->pool_lock, NULL);
     pthread_cond_init(&st->pool_cond, NULL);
     pthread_mutex_init(&st->q_lock, NULL);
     pthread_cond_init(&st->q_work, NULL);
     pthread_cond_init(&st->q_done, NULL);
 
+    if (!st->batch) {
+        snprintf(errbuf, errlen, "out of memory");
+        goto fail;
+    }
     if (!conn_open(&st->writer, cfg->path, true, errbuf, errlen) ||
         !migrate(&st->writer, errbuf, errlen))
         goto fail;
@@ -1447,6 +1483,7 @@ static const pay_store_ops sqlite_ops = {
     .close = sq_close,
     .read = sq_read,
     .write = sq_write,
+    .write_async = sq_write_async,
     .merchant_insert = merchant_insert,
     .merchant_get = merchant_get,
     .merchant_get_by_mid = merchant_get_by_mid,
