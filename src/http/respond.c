@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "http/ctx.h"
 #include "http/idem.h"
+#include "http/server.h"
 
 #define PAY_API_VERSION "2022-11-16"
 
@@ -35,6 +36,8 @@ static void queue(pay_ctx *ctx, unsigned status, char *body, size_t len, const c
     MHD_add_response_header(r, "X-TossPayments-Trace-Id",
                             ctx->replay_trace_id[0] ? ctx->replay_trace_id : ctx->trace_id);
     if (ctx->replay_trace_id[0]) MHD_add_response_header(r, "Idempotent-Replayed", "true");
+    if (pay_server_stopping(ctx->srv))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close"); /* shutting down */
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED && ctx->allow[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, ctx->allow);
     if (status == MHD_HTTP_TOO_MANY_REQUESTS && ctx->retry_after) {

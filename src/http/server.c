@@ -6,6 +6,8 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/text.h"
@@ -18,6 +20,8 @@
 #include "http/idem.h"
 #include "http/router.h"
 
+#define SHUTDOWN_GRACE_S 20 /* longest wait for requests under way at shutdown */
+
 struct pay_server {
     pay_core *core;
     pay_server_config cfg;
@@ -25,6 +29,8 @@ struct pay_server {
     uint16_t port;
     bool admin_enabled;
     uint8_t admin_token_hash[32]; /* the token itself is not kept */
+    int in_flight;                /* requests begun and not completed (atomic) */
+    bool stopping;                /* answers say Connection: close */
 };
 
 void pay_server_config_defaults(pay_server_config *cfg)
@@ -57,6 +63,7 @@ static void *ctx_new(void *cls, const char *uri, struct MHD_Connection *conn)
     pay_server *srv = cls;
     pay_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
+    __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
     ctx->srv = srv;
     ctx->core = srv->core;
     ctx->conn = conn;
@@ -368,8 +375,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !ctx->responded)
         snprintf(ctx->err_code, sizeof ctx->err_code, "connection-%d", (int)toe);
     log_request(ctx);
+    pay_server *srv = ctx->srv;
     ctx_free(ctx);
     *con_cls = NULL;
+    __atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
 }
 
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
@@ -450,9 +459,28 @@ uint16_t pay_server_port(const pay_server *srv)
     return srv->port;
 }
 
+bool pay_server_stopping(const pay_server *srv)
+{
+    return __atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE);
+}
+
 void pay_server_stop(pay_server *srv)
 {
     if (!srv) return;
+    /* Graceful: stop accepting, let the requests already begun finish (their
+     * commits included), then close what is left. */
+    __atomic_store_n(&srv->stopping, true, __ATOMIC_RELEASE);
+    MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
+    if (listener != MHD_INVALID_SOCKET) close(listener);
+    int64_t deadline = pay_mono_now_us() + (int64_t)SHUTDOWN_GRACE_S * 1000000;
+    int left;
+    while ((left = __atomic_load_n(&srv->in_flight, __ATOMIC_ACQUIRE)) > 0 &&
+           pay_mono_now_us() < deadline) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (left > 0) pay_log_warn("shutdown: %d request(s) still running after %d s", left,
+                               SHUTDOWN_GRACE_S);
     MHD_stop_daemon(srv->daemon);
     free(srv);
 }

@@ -8,6 +8,7 @@
 #ifndef PAY_SERVER_H
 #define PAY_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,9 @@ typedef struct pay_server pay_server;
 pay_server *pay_server_start(pay_core *core, const pay_server_config *cfg, char *errbuf,
                              size_t errlen);
 uint16_t pay_server_port(const pay_server *srv);
+/* Graceful: stops accepting, waits (up to 20 s) for requests under way,
+ * then closes. NULL is a no-op. */
 void pay_server_stop(pay_server *srv);
+bool pay_server_stopping(const pay_server *srv);
 
 #endif
