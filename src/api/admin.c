@@ -11,6 +11,7 @@
 
 #include "common/jsonutil.h"
 #include "common/timeutil.h"
+#include "core/authcache.h"
 #include "core/ledger.h"
 #include "core/merchants.h"
 #include "core/render.h"
@@ -246,6 +247,7 @@ void pay_admin_contract(pay_ctx *ctx, const json_t *body)
     }
     m.payout_contract = json_is_true(v);
     pay_store_rc rc = pay_store_write(ctx->core->store, update_fn, &m);
+    pay_authcache_clear(ctx->core->authcache); /* authentication reads the merchant */
     if (rc != PAY_STORE_OK) {
         store_failure(ctx, rc);
         return;
@@ -419,6 +421,7 @@ void pay_admin_clock_set(pay_ctx *ctx, const json_t *body)
     }
     m.test_clock_offset_us = offset;
     pay_store_rc rc = pay_store_write(ctx->core->store, update_fn, &m);
+    pay_authcache_clear(ctx->core->authcache); /* the actor's clock comes from the merchant */
     if (rc != PAY_STORE_OK) {
         store_failure(ctx, rc);
         return;

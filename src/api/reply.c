@@ -4,6 +4,12 @@
 
 #include "http/idem.h"
 
+static pay_store_rc claim_nonce(pay_tx *tx, void *arg)
+{
+    pay_reply *r = arg;
+    return pay_ctx_claim_nonce(tx, r->ctx);
+}
+
 static pay_store_rc store_answer(pay_tx *tx, void *arg)
 {
     pay_reply *r = arg;
@@ -24,6 +30,7 @@ void pay_reply_begin(pay_reply *r, pay_ctx *ctx, const char *entity_type, pay_en
     r->render = render;
     r->result = result;
     r->text = NULL;
+    r->hook.first = claim_nonce;
     r->hook.fn = store_answer;
     r->hook.arg = r;
     ctx->actor.on_commit = ctx->idem_active || ctx->nonce_pending ? &r->hook : NULL;

@@ -21,6 +21,7 @@ typedef struct pay_worker pay_worker;
 typedef struct pay_vault pay_vault;
 typedef struct pay_traces pay_traces;
 typedef struct pay_ratelimiter pay_ratelimiter;
+typedef struct pay_authcache pay_authcache;
 
 #define PAY_IAT_WINDOW_DEFAULT_US (INT64_C(10) * 60 * 1000000) /* ±10 min, spec §10 #3 */
 
@@ -48,14 +49,19 @@ typedef struct pay_core {
     pay_worker *scheduler_worker; /* may be NULL */
     pay_traces *traces;           /* recent requests for support (core/traces.h); may be NULL */
     pay_ratelimiter *limiter;     /* token buckets (core/ratelimit.h); may be NULL */
+    pay_authcache *authcache;     /* keys and merchants by key (core/authcache.h); may be NULL */
     pay_settings settings;
 } pay_core;
 
-/* Work a caller wants committed atomically with a domain change, run inside
- * the same write transaction after the change succeeded (the HTTP layer
- * stores the idempotent response this way, so a crash can never separate a
- * payout from the record that it was made). */
+/* Work a caller wants committed atomically with a domain change, inside the
+ * same write transaction. `first` runs before the change is examined (the
+ * HTTP layer claims the request's JWE nonce there, so a replayed token is
+ * refused as a replay before any business rule sees it); `fn` runs after the
+ * change succeeded (the idempotent response is stored there, so a crash can
+ * never separate a payout from the record that it was made). Either may be
+ * NULL; an ABORT from `first` rolls the job back untouched. */
 typedef struct pay_commit_hook {
+    pay_store_rc (*first)(pay_tx *tx, void *arg);
     pay_store_rc (*fn)(pay_tx *tx, void *arg);
     void *arg;
 } pay_commit_hook;
@@ -70,10 +76,18 @@ typedef struct pay_actor {
     const pay_commit_hook *on_commit; /* NULL = none */
 } pay_actor;
 
-/* Runs the actor's commit hook, if any; call last inside a write job. */
+/* Runs the first half of the actor's commit hook; call first in a write job. */
+static inline pay_store_rc pay_actor_begin(pay_tx *tx, const pay_actor *a)
+{
+    return a->on_commit && a->on_commit->first ? a->on_commit->first(tx, a->on_commit->arg)
+                                               : PAY_STORE_OK;
+}
+
+/* Runs the second half of the actor's commit hook; call last in a write job. */
 static inline pay_store_rc pay_actor_commit(pay_tx *tx, const pay_actor *a)
 {
-    return a->on_commit ? a->on_commit->fn(tx, a->on_commit->arg) : PAY_STORE_OK;
+    return a->on_commit && a->on_commit->fn ? a->on_commit->fn(tx, a->on_commit->arg)
+                                            : PAY_STORE_OK;
 }
 
 /* Fills actor->scope and actor->now_us from merchant and env. */

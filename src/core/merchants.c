@@ -7,6 +7,7 @@
 
 #include "common/ids.h"
 #include "common/text.h"
+#include "core/authcache.h"
 #include "core/ledger.h"
 #include "core/vault.h"
 
@@ -211,10 +212,13 @@ pay_auth_result pay_merchant_authenticate(pay_core *core, const char *key, size_
     auth_job job;
     memset(&job, 0, sizeof job);
     pay_key_lookup_hash(key, len, job.lookup);
-    pay_store_rc rc = pay_store_read(core->store, auth_fn, &job);
-    if (store_rc) *store_rc = rc;
-    if (rc == PAY_STORE_NOTFOUND) return PAY_AUTH_UNKNOWN_KEY;
-    if (rc != PAY_STORE_OK) return PAY_AUTH_STORE_ERROR;
+    if (!pay_authcache_get_key(core->authcache, job.lookup, &job.key, &job.merchant)) {
+        pay_store_rc rc = pay_store_read(core->store, auth_fn, &job);
+        if (store_rc) *store_rc = rc;
+        if (rc == PAY_STORE_NOTFOUND) return PAY_AUTH_UNKNOWN_KEY; /* misses are not cached */
+        if (rc != PAY_STORE_OK) return PAY_AUTH_STORE_ERROR;
+        pay_authcache_put_key(core->authcache, &job.key, &job.merchant);
+    }
     /* The index found the row by hash; compare the full hash in constant
      * time anyway so no code path depends on a variable-time comparison. */
     if (!pay_ct_equal(job.key.lookup, job.lookup, sizeof job.lookup) ||
@@ -274,8 +278,22 @@ static pay_store_rc load_security(pay_core *core, pay_scope scope, int64_t now_u
 pay_store_rc pay_merchant_security_keys(pay_core *core, pay_scope scope, int64_t now_us,
                                         pay_key keys[PAY_SECURITY_KEYS_MAX], size_t *n)
 {
-    return load_security(core, scope, now_us < 0 ? 0 : now_us, keys, PAY_SECURITY_KEYS_MAX, n,
-                         NULL);
+    pay_key all[PAY_SECURITY_KEYS_MAX];
+    int64_t expires[PAY_SECURITY_KEYS_MAX];
+    size_t count = 0;
+    pay_store_rc rc = PAY_STORE_OK;
+    if (!pay_authcache_get_security(core->authcache, scope, all, expires, &count)) {
+        rc = load_security(core, scope, now_us < 0 ? 0 : now_us, all, PAY_SECURITY_KEYS_MAX,
+                           &count, expires);
+        if (rc == PAY_STORE_OK) pay_authcache_put_security(core->authcache, scope, all, expires, count);
+    }
+    /* Expiry is checked on every use, cached or not. */
+    *n = 0;
+    for (size_t i = 0; rc == PAY_STORE_OK && i < count; i++)
+        if (!expires[i] || expires[i] > now_us) keys[(*n)++] = all[i];
+    OPENSSL_cleanse(all, sizeof all);
+    if (rc == PAY_STORE_OK && *n == 0) rc = PAY_STORE_NOTFOUND;
+    return rc;
 }
 
 pay_store_rc pay_merchant_key_history(pay_core *core, pay_scope scope, int64_t now_us,
@@ -341,6 +359,7 @@ bool pay_merchant_rotate_key(pay_core *core, pay_scope scope, pay_key_kind kind,
     }
     rotate_job job = {scope, kind, now_us, out, core->vault, 0, false};
     pay_store_rc rc = pay_store_write(core->store, rotate_fn, &job);
+    pay_authcache_clear(core->authcache); /* cached keys and expiries changed */
     if (job.refused) {
         char when[PAY_IAT_BUF];
         pay_format_kst(job.old_expiry, when);

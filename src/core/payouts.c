@@ -209,7 +209,9 @@ static pay_store_rc request_fn(pay_tx *tx, void *arg)
 {
     request_job *job = arg;
     int64_t available = 0;
-    pay_store_rc rc = tx->ops->balance_get(tx, job->a->scope, PAY_ACCT_AVAILABLE, &available);
+    pay_store_rc rc = pay_actor_begin(tx, job->a);
+    if (rc != PAY_STORE_OK) return rc;
+    rc = tx->ops->balance_get(tx, job->a->scope, PAY_ACCT_AVAILABLE, &available);
     if (rc != PAY_STORE_OK) return rc;
     for (size_t i = 0; i < job->checked; i++) {
         rc = check_item(tx, job, i, &available);
@@ -386,7 +388,9 @@ static pay_store_rc cancel_fn(pay_tx *tx, void *arg)
 {
     cancel_job *job = arg;
     pay_payout *p = job->out;
-    pay_store_rc rc = tx->ops->payout_get(tx, job->a->scope, job->id, p);
+    pay_store_rc rc = pay_actor_begin(tx, job->a);
+    if (rc != PAY_STORE_OK) return rc;
+    rc = tx->ops->payout_get(tx, job->a->scope, job->id, p);
     if (rc == PAY_STORE_NOTFOUND) {
         payout_not_found(&job->fault, job->id);
         return PAY_STORE_ABORT;

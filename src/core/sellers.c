@@ -33,7 +33,8 @@ typedef struct register_job {
 static pay_store_rc register_fn(pay_tx *tx, void *arg)
 {
     register_job *job = arg;
-    pay_store_rc rc = tx->ops->seller_insert(tx, job->s);
+    pay_store_rc rc = pay_actor_begin(tx, job->a);
+    if (rc == PAY_STORE_OK) rc = tx->ops->seller_insert(tx, job->s);
     return rc == PAY_STORE_OK ? pay_actor_commit(tx, job->a) : rc;
 }
 
@@ -276,7 +277,9 @@ static pay_store_rc update_fn(pay_tx *tx, void *arg)
 {
     update_job *job = arg;
     pay_seller cur = {0}, next = {0};
-    pay_store_rc rc = tx->ops->seller_get(tx, job->a->scope, job->id, &cur);
+    pay_store_rc rc = pay_actor_begin(tx, job->a);
+    if (rc != PAY_STORE_OK) return rc;
+    rc = tx->ops->seller_get(tx, job->a->scope, job->id, &cur);
     if (rc == PAY_STORE_NOTFOUND || (rc == PAY_STORE_OK && cur.deleted)) {
         seller_not_found(&job->fault, job->id);
         rc = PAY_STORE_ABORT;
@@ -333,7 +336,9 @@ static pay_store_rc delete_fn(pay_tx *tx, void *arg)
 {
     delete_job *job = arg;
     pay_seller *s = job->out;
-    pay_store_rc rc = tx->ops->seller_get(tx, job->a->scope, job->id, s);
+    pay_store_rc rc = pay_actor_begin(tx, job->a);
+    if (rc != PAY_STORE_OK) return rc;
+    rc = tx->ops->seller_get(tx, job->a->scope, job->id, s);
     if (rc == PAY_STORE_NOTFOUND || (rc == PAY_STORE_OK && s->deleted)) {
         pay_seller_clear(s);
         seller_not_found(&job->fault, job->id);

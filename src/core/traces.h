@@ -27,7 +27,7 @@ typedef struct pay_trace {
     char env[8];
     unsigned status;
     char code[48];         /* error code, "" on success */
-    char diagnosis[256];   /* why a token did not open, when it did not */
+    char diagnosis[512];   /* why a token did not open, when it did not */
     char replay_of[PAY_TRACE_ID_LEN + 1]; /* idempotent replay of this trace */
     size_t bytes_in, bytes_out;
     int64_t latency_us;

@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "common/text.h"
+#include "core/authcache.h"
 #include "core/calendar.h"
 #include "core/idempotency.h"
 #include "core/merchants.h"
@@ -210,6 +211,7 @@ static void teardown(daemon_state *d)
     pay_inflight_free(d->core.inflight);
     pay_traces_free(d->core.traces);
     pay_ratelimiter_free(d->core.limiter);
+    pay_authcache_free(d->core.authcache);
     pay_calendar_free(d->calendar);
     pay_vault_wipe(&d->vault);
     if (d->key) OPENSSL_cleanse(d->key, strlen(d->key));
@@ -277,7 +279,8 @@ static int serve(int argc, char **argv)
     d.core.inflight = pay_inflight_new();
     d.core.traces = pay_traces_new(o.trace_store);
     d.core.limiter = pay_ratelimiter_new();
-    if (!d.core.inflight || !d.core.traces || !d.core.limiter ||
+    d.core.authcache = pay_authcache_new();
+    if (!d.core.inflight || !d.core.traces || !d.core.limiter || !d.core.authcache ||
         !open_protected(&d.core, o.db, o.threads + 1))
         goto out;
     d.core.scheduler_worker =

@@ -84,9 +84,11 @@ typedef struct pay_ctx {
     size_t resp_bytes;
 } pay_ctx;
 
-/* Work to commit with the request's change: the JWE nonce claim and the
- * idempotent answer (text, when not NULL). Runs inside the write
- * transaction; PAY_STORE_ABORT when the nonce was already used. */
+/* Claims the request's JWE nonce, first thing in the write transaction of
+ * its change; PAY_STORE_ABORT (and ctx->nonce_replayed) when it was used. */
+pay_store_rc pay_ctx_claim_nonce(pay_tx *tx, pay_ctx *ctx);
+
+/* Stores the idempotent answer (text, when not NULL) with the change. */
 pay_store_rc pay_ctx_commit(pay_tx *tx, pay_ctx *ctx, const char *idem_text);
 
 /* Runs fn in the store's next group commit without holding this thread:

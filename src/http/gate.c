@@ -413,7 +413,7 @@ bool pay_gate_fresh(pay_ctx *ctx)
         return false;
     }
     /* Claimed in the transaction of the request's change (http/idem.c,
-     * pay_ctx_commit): a replayed token can never execute twice, and a
+     * pay_ctx_claim_nonce): a replayed token can never execute twice, and a
      * refused request does not use its nonce up. */
     pay_key_lookup_hash(ctx->jwe_nonce, strlen(ctx->jwe_nonce), ctx->nonce_hash);
     ctx->nonce_pending = true;

@@ -76,17 +76,20 @@ void pay_idem_finish(pay_ctx *ctx)
     ctx->idem_running = false;
 }
 
+pay_store_rc pay_ctx_claim_nonce(pay_tx *tx, pay_ctx *ctx)
+{
+    if (!ctx->nonce_pending) return PAY_STORE_OK;
+    pay_store_rc rc = tx->ops->nonce_claim(tx, ctx->actor.scope, ctx->nonce_hash,
+                                           pay_clock_real(ctx->core->clock));
+    if (rc == PAY_STORE_CONFLICT) {
+        ctx->nonce_replayed = true;
+        return PAY_STORE_ABORT;
+    }
+    return rc;
+}
+
 pay_store_rc pay_ctx_commit(pay_tx *tx, pay_ctx *ctx, const char *idem_text)
 {
-    if (ctx->nonce_pending) {
-        pay_store_rc rc = tx->ops->nonce_claim(tx, ctx->actor.scope, ctx->nonce_hash,
-                                               pay_clock_real(ctx->core->clock));
-        if (rc == PAY_STORE_CONFLICT) {
-            ctx->nonce_replayed = true;
-            return PAY_STORE_ABORT;
-        }
-        if (rc != PAY_STORE_OK) return rc;
-    }
     return idem_text && ctx->idem_active ? pay_idem_put(tx, ctx, 200, idem_text) : PAY_STORE_OK;
 }
 
