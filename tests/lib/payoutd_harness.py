@@ -75,7 +75,14 @@ class Server:
     """A payoutd process on a free loopback port."""
 
     def __init__(self, workdir=None, db=None, extra_args=None, demo=False, admin_token=None,
-                 rate_limits=False):
+                 rate_limits=False, env=None, scheme="http", ssl_context=None):
+        # env: extra environment variables for payoutd and `merchant create`
+        # (e.g. PAYOUTD_MASTER_KEY); scheme/ssl_context: for a payoutd started
+        # with --tls-cert/--tls-key.
+        self.env = dict(env or {})
+        self.scheme = scheme
+        self.ssl_context = ssl_context
+        self.admin_port = None
         self.workdir = workdir or tempfile.mkdtemp(prefix="payoutd-test-")
         self.admin_token = admin_token if admin_token is not None else "admin-" + uuid.uuid4().hex
         self.db = db or os.path.join(self.workdir, "payoutd.db")
@@ -107,6 +114,7 @@ class Server:
         self.out = open(self.stdout_path, "ab")
         env = dict(os.environ)
         env.pop("PAYOUTD_ADMIN_TOKEN", None)
+        env.update(self.env)
         if self.admin_token:
             env["PAYOUTD_ADMIN_TOKEN"] = self.admin_token
         self.proc = subprocess.Popen(args, stdout=self.out, stderr=self.log, env=env)
@@ -116,7 +124,10 @@ class Server:
                 with open(ready) as f:
                     text = f.read().strip()
                 if text:
-                    self.port = int(text)
+                    # Line 1: the API port; line 2 (with --admin-listen): the admin port.
+                    lines = text.split()
+                    self.port = int(lines[0])
+                    self.admin_port = int(lines[1]) if len(lines) > 1 else None
                     return self
             if self.proc.poll() is not None:
                 raise RuntimeError("payoutd exited with %s: %s" % (self.proc.returncode, self.read_log()))
@@ -186,7 +197,12 @@ class Server:
 
     @property
     def base(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % (self.scheme, self.port)
+
+    @property
+    def admin_base(self):
+        """The admin listener's base URL (--admin-listen), else the API's."""
+        return "%s://127.0.0.1:%d" % (self.scheme, self.admin_port) if self.admin_port else self.base
 
     def create_merchant(self, contract=True, test_balance=None, mid=None):
         args = [PAYOUTD, "merchant", "create", "--db", self.db, "--json"]
@@ -196,14 +212,17 @@ class Server:
             args += ["--test-balance", str(test_balance)]
         if mid:
             args += ["--mid", mid]
-        out = subprocess.run(args, check=True, capture_output=True, timeout=30)
+        env = dict(os.environ)
+        env.update(self.env)
+        out = subprocess.run(args, check=True, capture_output=True, timeout=30, env=env)
         merchant = json.loads(out.stdout)
         self.learn_secrets(merchant)
         return merchant
 
     def request(self, method, path, secret_key=None, body=None, headers=None, auth=None,
-                content_type=None, timeout=30, issues_keys=False):
-        """Raw HTTP; body is bytes/str; returns Response (JSON parsed when possible)."""
+                content_type=None, timeout=30, issues_keys=False, base=None):
+        """Raw HTTP; body is bytes/str; returns Response (JSON parsed when possible).
+        base: another base URL of this server (e.g. admin_base)."""
         hdrs = dict(headers or {})
         if auth is not None:
             hdrs["Authorization"] = auth
@@ -213,9 +232,9 @@ class Server:
         if body is not None:
             data = body.encode("utf-8") if isinstance(body, str) else body
             hdrs.setdefault("Content-Type", content_type or "application/json")
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers=hdrs)
+        req = urllib.request.Request((base or self.base) + path, data=data, method=method, headers=hdrs)
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
+            with urllib.request.urlopen(req, timeout=timeout, context=self.ssl_context) as r:
                 resp = Response(r.status, r.headers, r.read())
         except urllib.error.HTTPError as e:
             resp = Response(e.code, e.headers, e.read())
@@ -231,17 +250,30 @@ class Server:
         return resp
 
     def admin(self, method, path, body=None, token=None):
-        """An admin API call (bearer token, plain JSON); returns Response."""
+        """An admin API call (bearer token, plain JSON), on the admin listener
+        when there is one; returns Response."""
         hdrs = {"Authorization": "Bearer " + (token or self.admin_token)}
         data = None if body is None else json.dumps(body, ensure_ascii=False)
         issues = method == "POST" and (path == "/merchants" or path.endswith("/keys"))
-        return self.request(method, "/admin/v1" + path, body=data, headers=hdrs, issues_keys=issues)
+        return self.request(method, "/admin/v1" + path, body=data, headers=hdrs, issues_keys=issues,
+                            base=self.admin_base)
 
     def admin_ok(self, method, path, body=None):
         r = self.admin(method, path, body)
         if r.status != 200:
             raise AssertionError("admin %s %s -> %s" % (method, path, r))
         return r.json
+
+    def trace(self, trace_id, timeout=5.0):
+        """GET /admin/v1/traces/{trace_id}, polled: a request's entry is
+        written when its connection completes, which may be just after the
+        client has read the answer. Returns the Response (404 after timeout)."""
+        deadline = time.time() + timeout
+        while True:
+            r = self.admin("GET", "/traces/" + trace_id)
+            if r.status != 404 or time.time() > deadline:
+                return r
+            time.sleep(0.02)
 
     def set_clock(self, mid, when):
         """Sets a merchant's sandbox clock to an ISO time, e.g. 2026-12-09T10:00:00+09:00."""
