@@ -325,7 +325,10 @@ pay_err pay_client_sellers_list(pay_client *c, const pay_list_params *p, pay_sel
     char path[512];
     *out = NULL;
     if (p && p->starting_after && !id_ok(p->starting_after, call)) return PAY_ERR_INVALID_ARG;
-    list_path("/v2/sellers", p, path, sizeof path);
+    /* The payout date filters are for payouts only: they stay out of this
+     * query (they are not checked here, so they must not reach the URL). */
+    pay_list_params sp = {p ? p->limit : 0, p ? p->starting_after : NULL, NULL, NULL};
+    list_path("/v2/sellers", &sp, path, sizeof path);
     pay_err rc = call_json(c, "GET", path, NULL, false, &root, &entity, call);
     if (rc != PAY_OK) return rc;
     pay_seller_list *l = calloc(1, sizeof *l);

@@ -201,6 +201,9 @@ static CURLcode perform(pay_client *c, const char *method, const char *url, cons
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2); /* spec §1.1: TLS 1.2+ */
     if (c->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    /* A declared Content-Length over the cap is refused before any byte of
+     * the body is read; on_body enforces the cap on chunked answers. */
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)RESPONSE_MAX);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -208,8 +211,9 @@ static CURLcode perform(pay_client *c, const char *method, const char *url, cons
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
     curl_err[0] = 0;
     CURLcode rc = curl_easy_perform(h);
+    if (rc == CURLE_FILESIZE_EXCEEDED) x->too_large = true;
     *status = 0;
-    if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    if (rc == CURLE_OK || x->too_large) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
     curl_slist_free_all(hs);
     return rc;
 }
@@ -339,6 +343,26 @@ static pay_err read_answer(pay_client *c, exchange *x, long status, char **plain
 
 /* ---- the request loop ---------------------------------------------------------- */
 
+/* A caller's Idempotency-Key goes on the wire exactly as given, or the call
+ * is refused: cutting a long key would give two requests one key (a replay of
+ * the wrong payout), a CR or LF would inject a header, and HTTP drops
+ * surrounding spaces. 300 bytes is the spec's limit (§7) and pay_call's. */
+static bool idempotency_key_ok(const char *key, pay_call *call)
+{
+    size_t n = strlen(key);
+    const char *why = NULL;
+    if (n > PAY_IDEMPOTENCY_KEY_BUF - 1)
+        why = "is longer than 300 bytes";
+    else if (key[0] == ' ' || key[n - 1] == ' ')
+        why = "starts or ends with a space";
+    for (size_t i = 0; !why && i < n; i++)
+        if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f) why = "contains a control character";
+    if (why)
+        snprintf(call->message, sizeof call->message,
+                 "the Idempotency-Key (%zu bytes) %s; nothing was sent", n, why);
+    return why == NULL;
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -369,6 +393,10 @@ pay_err pay_client_request(pay_client *c, const char *method, const char *path,
     /* Every POST carries a key, so a retry can never pay twice (spec §7). */
     if (post) {
         if (given_key && given_key[0]) {
+            if (!idempotency_key_ok(given_key, call)) {
+                call->outcome = PAY_CALL_LOCAL_ERROR;
+                return PAY_ERR_INVALID_ARG;
+            }
             pay_strlcpy(call->used_idempotency_key, given_key, sizeof call->used_idempotency_key);
         } else {
             char uuid[PAY_UUID_BUF];
@@ -381,7 +409,11 @@ pay_err pay_client_request(pay_client *c, const char *method, const char *path,
     }
     size_t url_len = strlen(c->base_url) + strlen(path) + 1;
     char *url = malloc(url_len);
-    if (!url) return PAY_ERR_NOMEM;
+    if (!url) {
+        call->outcome = PAY_CALL_LOCAL_ERROR;
+        snprintf(call->message, sizeof call->message, "out of memory");
+        return PAY_ERR_NOMEM;
+    }
     snprintf(url, url_len, "%s%s", c->base_url, path);
     bool security_header = seal || c->encrypt_reads;
     pay_err result = PAY_ERR_NETWORK;
@@ -409,15 +441,22 @@ pay_err pay_client_request(pay_client *c, const char *method, const char *path,
         free(body);
         call->attempts = attempt + 1;
         call->http_status = status;
-        call->code[0] = call->message[0] = 0;
-        call->sealed_response = false;
+        call->code[0] = call->message[0] = call->trace_id[0] = 0;
+        call->sealed_response = call->replayed = false;
         free(*envelope);
         *envelope = NULL;
-        if (rc != CURLE_OK) {
+        if (x.too_large) {
+            /* An answer, just not one we read: asking again would bring the
+             * same (a replay of it, for a POST), so it is not retried. */
+            call->outcome = PAY_CALL_BAD_RESPONSE;
+            snprintf(call->message, sizeof call->message,
+                     "the answer is larger than 64 MiB, the client's limit; it was not read");
+            pay_strlcpy(call->trace_id, x.trace_id, sizeof call->trace_id);
+            result = PAY_ERR_RESPONSE;
+        } else if (rc != CURLE_OK) {
             call->outcome = PAY_CALL_NETWORK_ERROR;
             snprintf(call->message, sizeof call->message, "%s",
-                     x.too_large ? "the answer is larger than 64 MiB"
-                     : curl_err[0] ? curl_err : curl_easy_strerror(rc));
+                     curl_err[0] ? curl_err : curl_easy_strerror(rc));
             result = PAY_ERR_NETWORK;
         } else {
             pay_strlcpy(call->trace_id, x.trace_id, sizeof call->trace_id);
@@ -425,7 +464,7 @@ pay_err pay_client_request(pay_client *c, const char *method, const char *path,
             result = read_answer(c, &x, status, envelope, call);
         }
         pay_buf_free(&x.body);
-        if (!retryable(call, rc, status) || attempt >= c->max_retries) break;
+        if (x.too_large || !retryable(call, rc, status) || attempt >= c->max_retries) break;
         long wait = c->backoff_ms << (attempt < 10 ? attempt : 10);
         uint8_t r = 0;
         pay_random_bytes(&r, 1);
