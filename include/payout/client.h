@@ -55,11 +55,12 @@ typedef struct pay_client_config {
 } pay_client_config;
 
 /* Once per process, before threads: initialises libcurl. */
-pay_err pay_client_global_init(void);
-void pay_client_global_cleanup(void);
+PAY_API pay_err pay_client_global_init(void);
+PAY_API void pay_client_global_cleanup(void);
 
-pay_err pay_client_new(const pay_client_config *cfg, pay_client **out, pay_error *err) PAY_WUR;
-void pay_client_free(pay_client *c);
+PAY_API pay_err pay_client_new(const pay_client_config *cfg, pay_client **out,
+                               pay_error *err) PAY_WUR;
+PAY_API void pay_client_free(pay_client *c);
 
 /* ---- one call: in and out ------------------------------------------------ */
 
@@ -94,7 +95,7 @@ typedef struct pay_call {
 
 /* One sentence on what a failed call means for the caller (C23: 401 vs
  * 403, C24: a business refusal is not a key problem). Static text. */
-const char *pay_call_hint(const pay_call *call);
+PAY_API const char *pay_call_hint(const pay_call *call);
 
 /* ---- objects -------------------------------------------------------------- */
 
@@ -208,37 +209,38 @@ typedef struct pay_list_params {
     const char *payout_date_lte;
 } pay_list_params;
 
-void pay_seller_result_free(pay_seller_result *s);
-void pay_payout_list_free(pay_payout_list *l);
-void pay_seller_list_free(pay_seller_list *l);
+PAY_API void pay_seller_result_free(pay_seller_result *s);
+PAY_API void pay_payout_list_free(pay_payout_list *l);
+PAY_API void pay_seller_list_free(pay_seller_list *l);
 /* A single payout (get, cancel) comes as a one-item list. */
 
 /* ---- the endpoints (spec §4) -------------------------------------------- */
 
-pay_err pay_client_sellers_create(pay_client *c, const pay_seller_fields *seller,
-                                  pay_seller_result **out, pay_call *call) PAY_WUR;
-pay_err pay_client_sellers_get(pay_client *c, const char *seller_id, pay_seller_result **out,
-                               pay_call *call) PAY_WUR;
-pay_err pay_client_sellers_list(pay_client *c, const pay_list_params *p, pay_seller_list **out,
-                                pay_call *call) PAY_WUR;
-pay_err pay_client_sellers_update(pay_client *c, const char *seller_id,
-                                  const pay_seller_fields *changes, pay_seller_result **out,
-                                  pay_call *call) PAY_WUR;
+PAY_API pay_err pay_client_sellers_create(pay_client *c, const pay_seller_fields *seller,
+                                          pay_seller_result **out, pay_call *call) PAY_WUR;
+PAY_API pay_err pay_client_sellers_get(pay_client *c, const char *seller_id,
+                                       pay_seller_result **out, pay_call *call) PAY_WUR;
+PAY_API pay_err pay_client_sellers_list(pay_client *c, const pay_list_params *p,
+                                        pay_seller_list **out, pay_call *call) PAY_WUR;
+PAY_API pay_err pay_client_sellers_update(pay_client *c, const char *seller_id,
+                                          const pay_seller_fields *changes, pay_seller_result **out,
+                                          pay_call *call) PAY_WUR;
 /* On success *deleted_ref receives a copy of the deleted seller's
  * refSellerId (free()); may be NULL. */
-pay_err pay_client_sellers_delete(pay_client *c, const char *seller_id, char **deleted_ref,
-                                  pay_call *call) PAY_WUR;
+PAY_API pay_err pay_client_sellers_delete(pay_client *c, const char *seller_id, char **deleted_ref,
+                                          pay_call *call) PAY_WUR;
 
-pay_err pay_client_payouts_request(pay_client *c, const pay_payout_fields *items, size_t n,
-                                   pay_payout_list **out, pay_call *call) PAY_WUR;
-pay_err pay_client_payouts_get(pay_client *c, const char *payout_id, pay_payout_list **out,
-                               pay_call *call) PAY_WUR;
-pay_err pay_client_payouts_list(pay_client *c, const pay_list_params *p, pay_payout_list **out,
-                                pay_call *call) PAY_WUR;
-pay_err pay_client_payouts_cancel(pay_client *c, const char *payout_id, pay_payout_list **out,
-                                  pay_call *call) PAY_WUR;
+PAY_API pay_err pay_client_payouts_request(pay_client *c, const pay_payout_fields *items, size_t n,
+                                           pay_payout_list **out, pay_call *call) PAY_WUR;
+PAY_API pay_err pay_client_payouts_get(pay_client *c, const char *payout_id, pay_payout_list **out,
+                                       pay_call *call) PAY_WUR;
+PAY_API pay_err pay_client_payouts_list(pay_client *c, const pay_list_params *p,
+                                        pay_payout_list **out, pay_call *call) PAY_WUR;
+PAY_API pay_err pay_client_payouts_cancel(pay_client *c, const char *payout_id,
+                                          pay_payout_list **out, pay_call *call) PAY_WUR;
 
-pay_err pay_client_balances_get(pay_client *c, pay_balance_result *out, pay_call *call) PAY_WUR;
+PAY_API pay_err pay_client_balances_get(pay_client *c, pay_balance_result *out,
+                                        pay_call *call) PAY_WUR;
 
 /* ---- the raw layer, for tools --------------------------------------------- */
 
@@ -247,9 +249,9 @@ pay_err pay_client_balances_get(pay_client *c, pay_balance_result *out, pay_call
  * error answers; NULL when there was none). Returns PAY_OK when a 2xx answer
  * was read, PAY_ERR_API for an error envelope, PAY_ERR_NETWORK or
  * PAY_ERR_RESPONSE otherwise; call says everything. */
-pay_err pay_client_request(pay_client *c, const char *method, const char *path,
-                           const char *json_body, bool seal, char **envelope,
-                           pay_call *call) PAY_WUR;
+PAY_API pay_err pay_client_request(pay_client *c, const char *method, const char *path,
+                                   const char *json_body, bool seal, char **envelope,
+                                   pay_call *call) PAY_WUR;
 
 #ifdef __cplusplus
 }

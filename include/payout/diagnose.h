@@ -46,9 +46,9 @@ typedef struct pay_diag_candidate {
 /* Diagnoses a parsed token that does not open under key (the security key as
  * the integrator holds it). Writes one plain sentence with the fix.
  * candidates (may be NULL/0) are tried after the derivations of key. */
-pay_diag_cause pay_jwe_diagnose(const pay_jwe *jwe, const pay_key *key,
-                                const pay_diag_candidate *candidates, size_t ncandidates,
-                                char *sentence, size_t cap);
+PAY_API pay_diag_cause pay_jwe_diagnose(const pay_jwe *jwe, const pay_key *key,
+                                        const pay_diag_candidate *candidates, size_t ncandidates,
+                                        char *sentence, size_t cap);
 
 #ifdef __cplusplus
 }

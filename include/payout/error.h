@@ -24,6 +24,16 @@ extern "C" {
 #define PAY_WUR
 #endif
 
+/* PAY_API marks what libpayout.so exports. The library is compiled with
+ * hidden visibility, so its internal helpers stay out of the dynamic symbol
+ * table; every function declared in include/payout/ carries PAY_API
+ * (tests/integration/test_install.py checks that the two sets are equal). */
+#if defined(__GNUC__)
+#define PAY_API __attribute__((visibility("default")))
+#else
+#define PAY_API
+#endif
+
 typedef enum pay_err {
     PAY_OK = 0,
     PAY_ERR_NOMEM = 1,
@@ -72,14 +82,14 @@ typedef struct pay_error {
 } pay_error;
 
 /* Static short description of a code ("authentication tag mismatch"). */
-const char *pay_strerror(pay_err code);
+PAY_API const char *pay_strerror(pay_err code);
 
 /* Stable identifier of a code ("PAY_ERR_JWE_TAG_MISMATCH"), for logs and tests. */
-const char *pay_err_name(pay_err code);
+PAY_API const char *pay_err_name(pay_err code);
 
 /* Sets err (when not NULL) and returns code, so callers can write
  * `return pay_error_set(err, PAY_ERR_X, "fmt", ...);` */
-pay_err pay_error_set(pay_error *err, pay_err code, const char *fmt, ...)
+PAY_API pay_err pay_error_set(pay_error *err, pay_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #ifdef __cplusplus

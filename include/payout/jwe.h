@@ -52,13 +52,15 @@ typedef struct pay_key {
  * Anything else fails with PAY_ERR_KEY_LENGTH or PAY_ERR_KEY_CHAR and a
  * message that names what was given ("got 65 characters (trailing newline)",
  * "non-hex character 'g' at index 10"). Never falls back to the raw text. */
-pay_err pay_key_from_hex(pay_key *out, const char *text, size_t len, pay_error *err) PAY_WUR;
+PAY_API pay_err pay_key_from_hex(pay_key *out, const char *text, size_t len,
+                                 pay_error *err) PAY_WUR;
 
 /* Raw key bytes of 16, 24 or 32 bytes (for A128/A192/A256GCM). */
-pay_err pay_key_from_bytes(pay_key *out, const uint8_t *bytes, size_t len, pay_error *err) PAY_WUR;
+PAY_API pay_err pay_key_from_bytes(pay_key *out, const uint8_t *bytes, size_t len,
+                                   pay_error *err) PAY_WUR;
 
 /* Overwrites the key material. */
-void pay_key_wipe(pay_key *key);
+PAY_API void pay_key_wipe(pay_key *key);
 
 /* ---- opening ---------------------------------------------------------- */
 
@@ -69,46 +71,47 @@ typedef struct pay_jwe pay_jwe;
  * "dir", enc allowed, no crit, zip only "DEF", empty encrypted key, 12-byte
  * IV, 16-byte tag, length cap). No whitespace is tolerated: use
  * pay_jwe_trim() first when the token comes from a file or terminal. */
-pay_err pay_jwe_parse(const char *token, size_t len, pay_jwe **out, pay_error *err) PAY_WUR;
+PAY_API pay_err pay_jwe_parse(const char *token, size_t len, pay_jwe **out, pay_error *err) PAY_WUR;
 
 /* pay_jwe_parse with another length cap (at most PAY_JWE_SEAL_MAX), for
  * clients opening large responses they asked for. */
-pay_err pay_jwe_parse_limit(const char *token, size_t len, size_t max_len, pay_jwe **out,
-                            pay_error *err) PAY_WUR;
+PAY_API pay_err pay_jwe_parse_limit(const char *token, size_t len, size_t max_len, pay_jwe **out,
+                                    pay_error *err) PAY_WUR;
 
-void pay_jwe_free(pay_jwe *jwe);
+PAY_API void pay_jwe_free(pay_jwe *jwe);
 
 /* Decrypts a parsed token: key length must equal the enc key length (rule 7),
  * AAD is the received header segment (rule 10), and nothing is released
  * before the tag verifies (rule 11). zip "DEF" is inflated with a 1 MiB cap. */
-pay_err pay_jwe_decrypt(const pay_jwe *jwe, const pay_key *key, uint8_t **plaintext,
-                        size_t *plaintext_len, pay_error *err) PAY_WUR;
+PAY_API pay_err pay_jwe_decrypt(const pay_jwe *jwe, const pay_key *key, uint8_t **plaintext,
+                                size_t *plaintext_len, pay_error *err) PAY_WUR;
 
 /* parse + decrypt in one call. */
-pay_err pay_jwe_open(const char *token, size_t len, const pay_key *key, uint8_t **plaintext,
-                     size_t *plaintext_len, pay_error *err) PAY_WUR;
+PAY_API pay_err pay_jwe_open(const char *token, size_t len, const pay_key *key, uint8_t **plaintext,
+                             size_t *plaintext_len, pay_error *err) PAY_WUR;
 
 /* Wipes and frees a plaintext returned by this header's functions. */
-void pay_jwe_plaintext_free(uint8_t *plaintext, size_t len);
+PAY_API void pay_jwe_plaintext_free(uint8_t *plaintext, size_t len);
 
 /* Accessors on a parsed token (borrowed pointers, valid until pay_jwe_free). */
-pay_jwe_enc pay_jwe_get_enc(const pay_jwe *jwe);
+PAY_API pay_jwe_enc pay_jwe_get_enc(const pay_jwe *jwe);
 /* A string member of the protected header ("iat", "nonce", "zip", "kid"...),
  * or NULL when absent or not a string. */
-const char *pay_jwe_get_header(const pay_jwe *jwe, const char *name);
+PAY_API const char *pay_jwe_get_header(const pay_jwe *jwe, const char *name);
 /* The decoded protected header JSON bytes. */
-const char *pay_jwe_get_header_json(const pay_jwe *jwe, size_t *len);
+PAY_API const char *pay_jwe_get_header_json(const pay_jwe *jwe, size_t *len);
 /* The received first segment (base64url text), i.e. the AAD. */
-const char *pay_jwe_get_header_segment(const pay_jwe *jwe, size_t *len);
+PAY_API const char *pay_jwe_get_header_segment(const pay_jwe *jwe, size_t *len);
 /* Decoded sizes, for inspection tools. */
-size_t pay_jwe_get_ciphertext_len(const pay_jwe *jwe);
-const uint8_t *pay_jwe_get_iv(const pay_jwe *jwe);
-const uint8_t *pay_jwe_get_tag(const pay_jwe *jwe);
-const uint8_t *pay_jwe_get_ciphertext(const pay_jwe *jwe);
+PAY_API size_t pay_jwe_get_ciphertext_len(const pay_jwe *jwe);
+PAY_API const uint8_t *pay_jwe_get_iv(const pay_jwe *jwe);
+PAY_API const uint8_t *pay_jwe_get_tag(const pay_jwe *jwe);
+PAY_API const uint8_t *pay_jwe_get_ciphertext(const pay_jwe *jwe);
 
 /* Returns the sub-range of `token` without leading/trailing ASCII whitespace
  * (SP, TAB, CR, LF) and reports how many bytes were removed at each end. */
-void pay_jwe_trim(const char **token, size_t *len, size_t *removed_front, size_t *removed_back);
+PAY_API void pay_jwe_trim(const char **token, size_t *len, size_t *removed_front,
+                          size_t *removed_back);
 
 /* ---- sealing ---------------------------------------------------------- */
 
@@ -129,27 +132,28 @@ typedef struct pay_jwe_seal_opts {
 /* Seals UTF-8 plaintext: header {"alg":"dir","enc":<by key length>,"iat",
  * "nonce"} serialized once and those bytes used both as segment 1 and AAD;
  * fresh random IV. Non-UTF-8 plaintext is refused (PAY_ERR_JWE_PLAINTEXT). */
-pay_err pay_jwe_seal(const pay_key *key, const uint8_t *plaintext, size_t plaintext_len,
-                     char **token, size_t *token_len, pay_error *err) PAY_WUR;
+PAY_API pay_err pay_jwe_seal(const pay_key *key, const uint8_t *plaintext, size_t plaintext_len,
+                             char **token, size_t *token_len, pay_error *err) PAY_WUR;
 
-pay_err pay_jwe_seal_ex(const pay_key *key, const pay_jwe_seal_opts *opts,
-                        const uint8_t *plaintext, size_t plaintext_len, char **token,
-                        size_t *token_len, pay_error *err) PAY_WUR;
+PAY_API pay_err pay_jwe_seal_ex(const pay_key *key, const pay_jwe_seal_opts *opts,
+                                const uint8_t *plaintext, size_t plaintext_len, char **token,
+                                size_t *token_len, pay_error *err) PAY_WUR;
 
 /* ---- helpers shared with callers -------------------------------------- */
 
 /* Formats a Unix time in microseconds as yyyy-MM-ddTHH:mm:ss+09:00 (KST).
  * out must hold PAY_IAT_BUF bytes. */
 #define PAY_IAT_BUF 32
-void pay_format_kst(int64_t unix_us, char out[PAY_IAT_BUF]);
+PAY_API void pay_format_kst(int64_t unix_us, char out[PAY_IAT_BUF]);
 
 /* Parses an iat value of the form yyyy-MM-ddTHH:mm[:ss[.f{1,9}]](±hh:mm|Z)
  * (spec §10 #3) into Unix microseconds (fraction truncated to µs). */
-pay_err pay_parse_iat(const char *text, size_t len, int64_t *unix_us, pay_error *err) PAY_WUR;
+PAY_API pay_err pay_parse_iat(const char *text, size_t len, int64_t *unix_us,
+                              pay_error *err) PAY_WUR;
 
 /* Writes a random UUID v4 (36 chars + NUL). */
 #define PAY_UUID_BUF 37
-pay_err pay_uuid_v4(char out[PAY_UUID_BUF]) PAY_WUR;
+PAY_API pay_err pay_uuid_v4(char out[PAY_UUID_BUF]) PAY_WUR;
 
 #ifdef __cplusplus
 }

@@ -26,16 +26,17 @@ extern "C" {
 #define PAY_WEBHOOK_SIG_HEADER_MAX 1024 /* longest signature header we parse */
 
 /* Writes "v1:<base64 HMAC>" for one key. */
-pay_err pay_webhook_sign(const pay_key *key, const char *body, size_t body_len,
-                         const char *transmission_time, char out[PAY_WEBHOOK_SIG_BUF]) PAY_WUR;
+PAY_API pay_err pay_webhook_sign(const pay_key *key, const char *body, size_t body_len,
+                                 const char *transmission_time,
+                                 char out[PAY_WEBHOOK_SIG_BUF]) PAY_WUR;
 
 /* Checks a tosspayments-webhook-signature header against one or two keys:
  * PAY_OK when any v1 value matches under any key (constant-time compares);
  * PAY_ERR_WEBHOOK_SIGNATURE when none does; PAY_ERR_WEBHOOK_HEADER when the
  * header is malformed (the message says where). */
-pay_err pay_webhook_verify(const pay_key *keys, size_t nkeys, const char *body, size_t body_len,
-                           const char *transmission_time, const char *signature_header,
-                           pay_error *err) PAY_WUR;
+PAY_API pay_err pay_webhook_verify(const pay_key *keys, size_t nkeys, const char *body,
+                                   size_t body_len, const char *transmission_time,
+                                   const char *signature_header, pay_error *err) PAY_WUR;
 
 #ifdef __cplusplus
 }
