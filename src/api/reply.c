@@ -53,12 +53,7 @@ void pay_reply_fault(pay_reply *r, const pay_fault *f)
     r->text = NULL;
     if (r->ctx->nonce_replayed) {
         /* The change ran and was rolled back: its token had been used. */
-        pay_fault dup;
-        pay_fault_setf(&dup, PAY_E_DUPLICATED_NONCE,
-                       "nonce %.64s was already used; seal every request, retries included, with "
-                       "a fresh nonce (and keep the same Idempotency-Key)",
-                       r->ctx->jwe_nonce);
-        pay_respond_fault(r->ctx, &dup);
+        pay_respond_nonce_replayed(r->ctx);
         return;
     }
     pay_respond_fault(r->ctx, f);

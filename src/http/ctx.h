@@ -88,6 +88,9 @@ typedef struct pay_ctx {
  * its change; PAY_STORE_ABORT (and ctx->nonce_replayed) when it was used. */
 pay_store_rc pay_ctx_claim_nonce(pay_tx *tx, pay_ctx *ctx);
 
+/* Answers DUPLICATED_NONCE for the request's used nonce. */
+void pay_respond_nonce_replayed(pay_ctx *ctx);
+
 /* Stores the idempotent answer (text, when not NULL) with the change. */
 pay_store_rc pay_ctx_commit(pay_tx *tx, pay_ctx *ctx, const char *idem_text);
 

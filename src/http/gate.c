@@ -363,6 +363,12 @@ static void describe_skew(int64_t diff_us, char *out, size_t cap)
         snprintf(out, cap, "%lld s %s", (long long)s, dir);
 }
 
+static pay_store_rc nonce_seen_fn(pay_tx *tx, void *arg)
+{
+    pay_ctx *ctx = arg;
+    return tx->ops->nonce_seen(tx, ctx->actor.scope, ctx->nonce_hash);
+}
+
 bool pay_gate_fresh(pay_ctx *ctx)
 {
     if (!ctx->sealed_body) return true;
@@ -412,10 +418,21 @@ bool pay_gate_fresh(pay_ctx *ctx)
         pay_respond_fault(ctx, &f);
         return false;
     }
-    /* Claimed in the transaction of the request's change (http/idem.c,
-     * pay_ctx_claim_nonce): a replayed token can never execute twice, and a
-     * refused request does not use its nonce up. */
+    /* Looked up here, so a used token is refused as a replay before any
+     * check of its body; claimed in the transaction of the request's change
+     * (http/idem.c, pay_ctx_claim_nonce), so it can never execute twice,
+     * however two copies race, and a refused request does not use it up. */
     pay_key_lookup_hash(ctx->jwe_nonce, strlen(ctx->jwe_nonce), ctx->nonce_hash);
     ctx->nonce_pending = true;
+    pay_store_rc rc = pay_store_read(ctx->core->store, nonce_seen_fn, ctx);
+    if (rc == PAY_STORE_CONFLICT) {
+        pay_respond_nonce_replayed(ctx);
+        return false;
+    }
+    if (rc != PAY_STORE_OK) {
+        pay_fault_from_store(&f, rc);
+        pay_respond_fault(ctx, &f);
+        return false;
+    }
     return true;
 }

@@ -88,6 +88,16 @@ pay_store_rc pay_ctx_claim_nonce(pay_tx *tx, pay_ctx *ctx)
     return rc;
 }
 
+void pay_respond_nonce_replayed(pay_ctx *ctx)
+{
+    pay_fault dup;
+    pay_fault_setf(&dup, PAY_E_DUPLICATED_NONCE,
+                   "nonce %.64s was already used; seal every request, retries included, with a "
+                   "fresh nonce (and keep the same Idempotency-Key)",
+                   ctx->jwe_nonce);
+    pay_respond_fault(ctx, &dup);
+}
+
 pay_store_rc pay_ctx_commit(pay_tx *tx, pay_ctx *ctx, const char *idem_text)
 {
     return idem_text && ctx->idem_active ? pay_idem_put(tx, ctx, 200, idem_text) : PAY_STORE_OK;

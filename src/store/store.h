@@ -96,9 +96,11 @@ struct pay_store_ops {
                                     pay_api_key *out, size_t cap, size_t *n);
 
     /* JWE nonces seen (replay protection, spec §10 #3): CONFLICT when the
-     * hash was already claimed in the scope. Pruned by age. */
+     * hash was already claimed in the scope. Pruned by age. nonce_seen
+     * only looks (CONFLICT when claimed, OK when not). */
     pay_store_rc (*nonce_claim)(pay_tx *tx, pay_scope scope, const uint8_t hash[32],
                                 int64_t now_us);
+    pay_store_rc (*nonce_seen)(pay_tx *tx, pay_scope scope, const uint8_t hash[32]);
     pay_store_rc (*nonce_prune)(pay_tx *tx, int64_t before_us);
 
     /* sellers; insert returns CONFLICT when refSellerId was ever used */

@@ -59,6 +59,7 @@
     X(NONCE_CLAIM, "INSERT INTO nonces (merchant_id, env, nonce_hash, seen_at_us)"                 \
                    " VALUES (?, ?, ?, ?)")                                                         \
     X(NONCE_PRUNE, "DELETE FROM nonces WHERE seen_at_us < ?")                                      \
+    X(NONCE_SEEN, "SELECT 1 FROM nonces WHERE merchant_id = ? AND env = ? AND nonce_hash = ?")     \
     X(SELLER_INSERT, "INSERT INTO sellers (id, merchant_id, env, ref_seller_id, business_type,"    \
                      " status, company, individual, account, metadata, created_at_us,"             \
                      " updated_at_us, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")    \
@@ -198,6 +199,9 @@ typedef struct sq_store {
     bool stopping;
     unsigned batch_max;
     wjob **batch; /* the writer's working array, batch_max long */
+    /* group-commit figures, logged at close (writer thread only) */
+    uint64_t stat_commits, stat_jobs;
+    size_t stat_batch_peak;
 } sq_store;
 
 static const pay_store_ops sqlite_ops;
@@ -477,6 +481,19 @@ static pay_store_rc nonce_claim(pay_tx *t, pay_scope scope, const uint8_t hash[3
     sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, now_us);
     return exec_stmt(tx, s, "nonce claim"); /* CONFLICT: seen before */
+}
+
+static pay_store_rc nonce_seen(pay_tx *t, pay_scope scope, const uint8_t hash[32])
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_NONCE_SEEN);
+    if (!s) return PAY_STORE_IO;
+    bind_scope(s, 1, scope);
+    sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW) return PAY_STORE_CONFLICT;
+    return rc == SQLITE_DONE ? PAY_STORE_OK : fail(tx->conn->db, rc, "nonce lookup");
 }
 
 static pay_store_rc nonce_prune(pay_tx *t, int64_t before_us)
@@ -1342,6 +1359,9 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&st->q_lock);
 
         run_batch(st, batch, n);
+        st->stat_commits++;
+        st->stat_jobs += n;
+        if (n > st->stat_batch_peak) st->stat_batch_peak = n;
 
         /* Callbacks outside the lock: they resume HTTP connections. */
         for (size_t i = 0; i < n; i++)
@@ -1414,6 +1434,10 @@ static void sq_close(pay_store *store)
         pthread_cond_signal(&st->q_work);
         pthread_mutex_unlock(&st->q_lock);
         pthread_join(st->thread, NULL);
+        if (st->stat_commits)
+            pay_log_info("store: %llu write jobs in %llu transactions (%.1f per commit, peak %zu)",
+                         (unsigned long long)st->stat_jobs, (unsigned long long)st->stat_commits,
+                         (double)st->stat_jobs / (double)st->stat_commits, st->stat_batch_peak);
     }
     for (unsigned i = 0; i < st->n_readers; i++) conn_close(&st->readers[i]);
     conn_close(&st->writer);
@@ -1497,6 +1521,7 @@ static const pay_store_ops sqlite_ops = {
     .key_set_material = key_set_material,
     .key_all_of_kind = key_all_of_kind,
     .nonce_claim = nonce_claim,
+    .nonce_seen = nonce_seen,
     .nonce_prune = nonce_prune,
     .seller_insert = seller_insert,
     .seller_get = seller_get,
