@@ -1,6 +1,7 @@
 #include "core/validate.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "common/text.h"
@@ -9,26 +10,85 @@
 
 /* ---- small checks --------------------------------------------------------- */
 
-/* Control and invisible formatting characters: C0, DEL, C1, and the Unicode
- * format characters that hide or reorder text (soft hyphen, zero-width
- * spaces and joiners, bidi embeddings and isolates, word joiner, BOM). Names
- * and statement texts reach bank systems and people; none needs them. */
+/* One code point of s[0..n) at *i, advancing *i. The decoders' strings come
+ * from jansson, which only hands out well-formed UTF-8; a malformed byte
+ * still never reads past n (U+FFFD, one byte consumed). */
+static uint32_t next_cp(const unsigned char *s, size_t n, size_t *i)
+{
+    unsigned c = s[*i];
+    size_t len = c < 0x80             ? 1
+                 : (c & 0xe0) == 0xc0 ? 2
+                 : (c & 0xf0) == 0xe0 ? 3
+                 : (c & 0xf8) == 0xf0 ? 4
+                                      : 0;
+    if (len == 0 || *i + len > n) {
+        (*i)++;
+        return 0xfffd;
+    }
+    uint32_t cp = len == 1 ? c : c & (0x7fu >> len);
+    for (size_t k = 1; k < len; k++) {
+        if ((s[*i + k] & 0xc0) != 0x80) {
+            (*i)++;
+            return 0xfffd;
+        }
+        cp = cp << 6 | (s[*i + k] & 0x3f);
+    }
+    *i += len;
+    return cp;
+}
+
+typedef struct cp_range {
+    uint32_t lo, hi;
+} cp_range;
+
+static bool in_ranges(uint32_t cp, const cp_range *r, size_t n)
+{
+    for (size_t k = 0; k < n && r[k].lo <= cp; k++)
+        if (cp <= r[k].hi) return true;
+    return false;
+}
+
+/* Refused in text fields and metadata keys (docs/DECISIONS.md, "text
+ * fields"): every Cc control (C0, DEL, C1) and the whole Unicode general
+ * category Cf (format characters, Unicode 15.1): soft hyphen, zero-width
+ * space and joiners, bidi marks, embeddings and isolates, BOM, and the rarer
+ * ones that hide or reorder text just as well (Arabic letter mark, Mongolian
+ * vowel separator, interlinear annotation, musical beams, tag characters).
+ * Names and statement texts reach bank systems and people; none needs them,
+ * Korean text included (Hangul uses no joiners). Sorted, for in_ranges. */
+static const cp_range refused_cps[] = {
+    {0x0000, 0x001f},   /* Cc: C0 */
+    {0x007f, 0x009f},   /* Cc: DEL, C1 (NEL U+0085 included) */
+    {0x00ad, 0x00ad},   /* soft hyphen */
+    {0x0600, 0x0605},   /* Arabic number signs */
+    {0x061c, 0x061c},   /* Arabic letter mark */
+    {0x06dd, 0x06dd},   /* Arabic end of ayah */
+    {0x070f, 0x070f},   /* Syriac abbreviation mark */
+    {0x0890, 0x0891},   /* Arabic pound / piastre mark above */
+    {0x08e2, 0x08e2},   /* Arabic disputed end of ayah */
+    {0x180e, 0x180e},   /* Mongolian vowel separator */
+    {0x200b, 0x200f},   /* ZWSP, ZWNJ, ZWJ, LRM, RLM */
+    {0x202a, 0x202e},   /* bidi embeddings and overrides */
+    {0x2060, 0x206f},   /* word joiner, invisible operators, isolates, deprecated
+                           format characters (unassigned U+2065 with them) */
+    {0xfeff, 0xfeff},   /* BOM / zero-width no-break space */
+    {0xfff9, 0xfffb},   /* interlinear annotation */
+    {0x110bd, 0x110bd}, /* Kaithi number sign */
+    {0x110cd, 0x110cd}, /* Kaithi number sign above */
+    {0x13430, 0x1343f}, /* Egyptian hieroglyph format controls */
+    {0x1bca0, 0x1bca3}, /* shorthand format controls */
+    {0x1d173, 0x1d17a}, /* musical symbol beams, ties, slurs, phrases */
+    {0xe0001, 0xe0001}, /* language tag */
+    {0xe0020, 0xe007f}, /* tag characters */
+};
+
 static bool has_control(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i];
-        if (c < 0x20 || c == 0x7f) return true;
-        if (c == 0xc2 && i + 1 < n && (s[i + 1] <= 0x9f || s[i + 1] == 0xad))
-            return true; /* U+0080..U+009F, U+00AD */
-        if (c == 0xe2 && i + 2 < n) {
-            unsigned cp = 0x2000 | (unsigned)(s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f);
-            if ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-                (cp >= 0x2060 && cp <= 0x206f))
-                return true;
-        }
-        if (c == 0xef && i + 2 < n && s[i + 1] == 0xbb && s[i + 2] == 0xbf) return true; /* BOM */
-    }
+    size_t i = 0;
+    while (i < n)
+        if (in_ranges(next_cp(s, n, &i), refused_cps, sizeof refused_cps / sizeof refused_cps[0]))
+            return true;
     return false;
 }
 

@@ -20,9 +20,6 @@ The expected answer is computed from the documented rules (docs/JWE.md for
 tokens, docs/DECISIONS.md for fields), not copied from the server. Where the
 server disagrees with the documented behaviour the case keeps the documented
 expectation and fails; those cases are marked "BUG" below:
-  * Cf format characters the text rule misses (U+061C, U+180E, U+FFF9-FFFB,
-    U+1D173, tag characters U+E0001/U+E0020-E007F) while their siblings
-    (U+200E, U+202E, U+2066...) are refused;
   * text of nothing but Unicode spaces (U+3000, U+00A0, U+2002...) passes the
     "must not be empty or blank" rule;
   * trailing whitespace of a header value is compared (RFC 9110 5.5 excludes
@@ -1264,9 +1261,9 @@ class Hostile(ServerTestCase):
             body = with_value(seller_ind(self.ref()), "metadata", key)
             self.run_case(cat, "%s in a metadata key" % label, self.sealed_post("/v2/sellers", self.kA, body),
                           E(IR, "not valid JSON", enc=True))
-        # control, bidi, zero-width and other invisible format characters.
-        # BUG: U+061C, U+180E, U+FFF9-U+FFFB, U+1D173 and the tag characters
-        # (all Cf) are accepted today; the rule refuses their siblings.
+        # control, bidi, zero-width and other invisible format characters:
+        # every Cc and Cf code point, the rarer Cf ones (U+061C, U+180E,
+        # U+FFF9-U+FFFB, U+1D173, tag characters) like their siblings
         invisible = {"RLO U+202E": "\u202e", "LRO U+202D": "\u202d", "RLI U+2067": "\u2067",
                      "PDI U+2069": "\u2069", "ZWSP U+200B": "\u200b", "ZWNJ U+200C": "\u200c",
                      "ZWJ U+200D": "\u200d", "LRM U+200E": "\u200e", "RLM U+200F": "\u200f",

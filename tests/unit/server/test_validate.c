@@ -813,6 +813,100 @@ static void test_mask_account(void)
     CHECK(out[0] == 'Q');
 }
 
+/* ---- text rules: which code points a text field refuses ------------------- */
+
+/* UTF-8 of cp, in one of a few rotating buffers. */
+static const char *utf8(uint32_t cp)
+{
+    static char bufs[8][5];
+    static unsigned slot;
+    char *o = bufs[slot++ % 8];
+    if (cp < 0x80) {
+        o[0] = (char)cp, o[1] = 0;
+    } else if (cp < 0x800) {
+        o[0] = (char)(0xc0 | cp >> 6), o[1] = (char)(0x80 | (cp & 0x3f)), o[2] = 0;
+    } else if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | cp >> 12), o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f)), o[3] = 0;
+    } else {
+        o[0] = (char)(0xf0 | cp >> 18), o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+        o[2] = (char)(0x80 | (cp >> 6 & 0x3f)), o[3] = (char)(0x80 | (cp & 0x3f)), o[4] = 0;
+    }
+    return o;
+}
+
+/* "김" cp "토스" in company.name, account.holderName, a metadata key and a
+ * payout's transactionDescription ("정" cp "산"): all refused with the
+ * control-character sentence, or all accepted. */
+static void text_char(uint32_t cp, bool refused, int line)
+{
+    char name[32], desc[32], key[16];
+    snprintf(name, sizeof name, "\xea\xb9\x80%s\xed\x86\xa0\xec\x8a\xa4", utf8(cp));
+    snprintf(desc, sizeof desc, "\xec\xa0\x95%s\xec\x82\xb0", utf8(cp));
+    snprintf(key, sizeof key, "k%s", utf8(cp));
+    json_t *bodies[] = {company_with("company.name", json_string(name)),
+                        company_with("account.holderName", json_string(name)),
+                        company_with("metadata", meta_one(key, json_string("v")))};
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        pay_seller s;
+        pay_fault f;
+        memset(&f, 0, sizeof f);
+        bool ok = bodies[i] && pay_decode_seller_create(bodies[i], &s, &f);
+        if (ok) pay_seller_clear(&s);
+        if (ok == refused)
+            pay_test_fail(__FILE__, line, "U+%04X in seller field %zu: %s (%s)", (unsigned)cp, i,
+                          ok ? "accepted" : "refused", f.detail_en);
+        else if (!ok && !strstr(f.detail_en, "control"))
+            pay_test_fail(__FILE__, line, "U+%04X: unexpected refusal \"%s\"", (unsigned)cp,
+                          f.detail_en);
+        json_decref(bodies[i]);
+    }
+    pay_payout p;
+    pay_fault f;
+    memset(&f, 0, sizeof f);
+    json_t *item = item_with("transactionDescription", json_string(desc));
+    bool ok = item && pay_decode_payout_item(item, 0, today(), &p, &f);
+    if (ok) pay_payout_clear(&p);
+    if (ok == refused)
+        pay_test_fail(__FILE__, line, "U+%04X in transactionDescription: %s (%s)", (unsigned)cp,
+                      ok ? "accepted" : "refused", f.detail_en);
+    json_decref(item);
+}
+
+#define TEXT_REFUSES(cp) text_char(cp, true, __LINE__)
+#define TEXT_ACCEPTS(cp) text_char(cp, false, __LINE__)
+
+static void test_text_format_characters(void)
+{
+    /* Unicode 15.1 general category Cf, range by range: both ends and, for
+     * wide ranges, the middle (docs/DECISIONS.md, "text fields") */
+    static const uint32_t cf[][2] = {
+        {0x00ad, 0x00ad},   {0x0600, 0x0605},   {0x061c, 0x061c},   {0x06dd, 0x06dd},
+        {0x070f, 0x070f},   {0x0890, 0x0891},   {0x08e2, 0x08e2},   {0x180e, 0x180e},
+        {0x200b, 0x200f},   {0x202a, 0x202e},   {0x2060, 0x2064},   {0x2066, 0x206f},
+        {0xfeff, 0xfeff},   {0xfff9, 0xfffb},   {0x110bd, 0x110bd}, {0x110cd, 0x110cd},
+        {0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a}, {0xe0001, 0xe0001},
+        {0xe0020, 0xe007f},
+    };
+    for (size_t i = 0; i < sizeof cf / sizeof cf[0]; i++) {
+        TEXT_REFUSES(cf[i][0]);
+        TEXT_REFUSES(cf[i][1]);
+        TEXT_REFUSES(cf[i][0] + (cf[i][1] - cf[i][0]) / 2);
+    }
+    /* Cc: C0, DEL, C1 */
+    static const uint32_t cc[] = {0x01, 0x09, 0x0a, 0x0d, 0x1b, 0x1f, 0x7f, 0x80, 0x85, 0x9f};
+    for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) TEXT_REFUSES(cc[i]);
+    /* the unassigned U+2065 sits among the invisible operators and isolates */
+    TEXT_REFUSES(0x2065);
+    /* neighbours that are visible text, and marks real text needs: accepted */
+    static const uint32_t fine[] = {
+        0x00a1,  0x00ac,  0x00ae,  0x061b,  0x061d,  0x06de,  0x180d,  0x180f,  0x2010,
+        0x2030,  0x2070,  0xfe0f,  0xfff8,  0xfffc,  0xfffd,  0x1d172, 0x1d17b, 0xe0100,
+        0x0301,  0x3131,  0x1100,  0xac00,  0xd7a3,  0x1f600, 0x4e00,  0x00e9,  0x2014,
+    };
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) TEXT_ACCEPTS(fine[i]);
+}
+
 PAY_TEST_MAIN(PAY_TEST(test_seller_company_canonical), PAY_TEST(test_seller_individual_canonical),
               PAY_TEST(test_seller_shape), PAY_TEST(test_seller_ref_seller_id),
               PAY_TEST(test_seller_name_limits), PAY_TEST(test_seller_email),
@@ -821,4 +915,4 @@ PAY_TEST_MAIN(PAY_TEST(test_seller_company_canonical), PAY_TEST(test_seller_indi
               PAY_TEST(test_payout_item_canonical), PAY_TEST(test_payout_item_shape),
               PAY_TEST(test_payout_item_dates), PAY_TEST(test_payout_item_amounts),
               PAY_TEST(test_payout_item_text_limits), PAY_TEST(test_json_depth),
-              PAY_TEST(test_mask_account))
+              PAY_TEST(test_mask_account), PAY_TEST(test_text_format_characters))
