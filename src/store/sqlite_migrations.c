@@ -144,6 +144,26 @@ const char *const pay_sqlite_migrations[] = {
     "  PRIMARY KEY (merchant_id, env, nonce_hash)"
     ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX nonces_age ON nonces (seen_at_us);",
+
+    /* v4: stored answers move out of a WITHOUT ROWID table. Keyed by a
+     * random hash, every insert landed on a random page holding a few
+     * kilobyte-sized answers; now the answers append in rowid order and
+     * only the small hash index takes the random insert. */
+    "CREATE TABLE idempotency_v4 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  scope_hash BLOB NOT NULL UNIQUE,"
+    "  merchant_id INTEGER NOT NULL,"
+    "  env INTEGER NOT NULL,"
+    "  created_at_us INTEGER NOT NULL,"
+    "  http_status INTEGER NOT NULL,"
+    "  body TEXT NOT NULL"
+    ") STRICT;"
+    "INSERT INTO idempotency_v4 (scope_hash, merchant_id, env, created_at_us, http_status, body)"
+    "  SELECT scope_hash, merchant_id, env, created_at_us, http_status, body FROM idempotency"
+    "  ORDER BY created_at_us;"
+    "DROP TABLE idempotency;"
+    "ALTER TABLE idempotency_v4 RENAME TO idempotency;"
+    "CREATE INDEX idempotency_age ON idempotency (merchant_id, env, created_at_us);",
 };
 
 const int pay_sqlite_migration_count =

@@ -556,6 +556,74 @@ static void test_newer_schema_refused(void)
     CHECK_CONTAINS(err, "no-such-dir");
 }
 
+/* ---- (f) v4 moves stored answers out of a WITHOUT ROWID table ------------ */
+
+static pay_store_rc idem_get_fn(pay_tx *tx, void *arg)
+{
+    pay_idem_record *r = arg;
+    return tx->ops->idem_get(tx, r->scope_hash, r);
+}
+
+static pay_store_rc idem_put_fn(pay_tx *tx, void *arg)
+{
+    return tx->ops->idem_put(tx, arg);
+}
+
+static void test_idempotency_survives_v4(void)
+{
+    const char *path = db_path("v3.db");
+    sqlite3 *db = NULL;
+    REQUIRE(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) ==
+            SQLITE_OK);
+    REQUIRE(pay_sqlite_migration_count >= 4);
+    for (int i = 0; i < 3; i++)
+        REQUIRE(sqlite3_exec(db, pay_sqlite_migrations[i], NULL, NULL, NULL) == SQLITE_OK);
+    /* two answers stored by a version 3 server */
+    REQUIRE(sqlite3_exec(db,
+                         "INSERT INTO merchants (mid, payout_contract, created_at_us)"
+                         "  VALUES ('m1', 1, 1);"
+                         "INSERT INTO idempotency VALUES"
+                         "  (zeroblob(32), 1, 0, 100, 200, '{\"first\":1}'),"
+                         "  (x'01" "00000000000000000000000000000000000000000000000000000000000000', 1, 0, 50, 400, '{\"second\":2}');"
+                         "PRAGMA user_version=3;",
+                         NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+
+    pay_store *st = open_store(path);
+    REQUIRE(st);
+    CHECK_EQ_INT(sql_int(path, "PRAGMA user_version"), pay_sqlite_migration_count);
+    CHECK_EQ_INT(sql_int(path, "SELECT count(*) FROM pragma_table_info('idempotency')"
+                               " WHERE name = 'id' AND pk = 1"),
+                 1);
+    pay_idem_record r;
+    memset(&r, 0, sizeof r);
+    REQUIRE(pay_store_read(st, idem_get_fn, &r) == PAY_STORE_OK);
+    CHECK_EQ_INT(r.http_status, 200);
+    CHECK_EQ_INT(r.created_at_us, 100);
+    CHECK_EQ_STR(r.body, "{\"first\":1}");
+    pay_idem_record_clear(&r);
+    memset(&r, 0, sizeof r);
+    r.scope_hash[0] = 1;
+    REQUIRE(pay_store_read(st, idem_get_fn, &r) == PAY_STORE_OK);
+    CHECK_EQ_INT(r.http_status, 400);
+    CHECK_EQ_STR(r.body, "{\"second\":2}");
+    pay_idem_record_clear(&r);
+
+    /* put still replaces the record of the same hash */
+    pay_idem_record put;
+    memset(&put, 0, sizeof put);
+    put.scope.merchant_id = 1;
+    put.created_at_us = 300;
+    put.http_status = 200;
+    put.body = "{\"third\":3}";
+    REQUIRE(pay_store_write(st, idem_put_fn, &put) == PAY_STORE_OK);
+    pay_store_close(st);
+    CHECK_EQ_INT(sql_int(path, "SELECT count(*) FROM idempotency"), 2);
+    CHECK_EQ_INT(sql_int(path, "SELECT created_at_us FROM idempotency WHERE scope_hash ="
+                               " zeroblob(32)"),
+                 300);
+}
+
 static void remove_tmp_dir(void)
 {
     if (!tmp_dir[0]) return;
@@ -574,4 +642,5 @@ static void remove_tmp_dir(void)
 PAY_TEST_MAIN(PAY_TEST(test_ledger_moves), PAY_TEST(test_ledger_audit_ok_rules),
               PAY_TEST(test_concurrent_savepoints), PAY_TEST(test_seller_ref_unique_per_scope),
               PAY_TEST(test_read_cannot_write), PAY_TEST(test_reopen_keeps_data),
-              PAY_TEST(test_newer_schema_refused), PAY_TEST(remove_tmp_dir))
+              PAY_TEST(test_newer_schema_refused), PAY_TEST(test_idempotency_survives_v4),
+              PAY_TEST(remove_tmp_dir))
