@@ -49,8 +49,9 @@ static bool in_ranges(uint32_t cp, const cp_range *r, size_t n)
 }
 
 /* Refused in text fields and metadata keys (docs/DECISIONS.md, "text
- * fields"): every Cc control (C0, DEL, C1) and the whole Unicode general
- * category Cf (format characters, Unicode 15.1): soft hyphen, zero-width
+ * fields"): every Cc control (C0, DEL, C1), the line and paragraph
+ * separators, and the whole Unicode general category Cf (format characters,
+ * Unicode 15.1): soft hyphen, zero-width
  * space and joiners, bidi marks, embeddings and isolates, BOM, and the rarer
  * ones that hide or reorder text just as well (Arabic letter mark, Mongolian
  * vowel separator, interlinear annotation, musical beams, tag characters).
@@ -68,6 +69,7 @@ static const cp_range refused_cps[] = {
     {0x08e2, 0x08e2},   /* Arabic disputed end of ayah */
     {0x180e, 0x180e},   /* Mongolian vowel separator */
     {0x200b, 0x200f},   /* ZWSP, ZWNJ, ZWJ, LRM, RLM */
+    {0x2028, 0x2029},   /* line and paragraph separators: line breaks, like CR LF */
     {0x202a, 0x202e},   /* bidi embeddings and overrides */
     {0x2060, 0x206f},   /* word joiner, invisible operators, isolates, deprecated
                            format characters (unassigned U+2065 with them) */
@@ -92,10 +94,25 @@ static bool has_control(const char *str, size_t n)
     return false;
 }
 
-static bool is_blank(const char *s, size_t n)
+/* What a blank text is made of: Unicode's White_Space (the ASCII ones, NEL,
+ * no-break space, ogham space mark, U+2000-U+200A, line and paragraph
+ * separators, narrow no-break space, medium mathematical space, ideographic
+ * space) and the Hangul fillers (choseong and jungseong fillers, the
+ * compatibility and halfwidth fillers), which show as nothing and are
+ * favourite "invisible names". Sorted, for in_ranges. */
+static const cp_range blank_cps[] = {
+    {0x0009, 0x000d}, {0x0020, 0x0020}, {0x0085, 0x0085}, {0x00a0, 0x00a0}, {0x115f, 0x1160},
+    {0x1680, 0x1680}, {0x2000, 0x200a}, {0x2028, 0x2029}, {0x202f, 0x202f}, {0x205f, 0x205f},
+    {0x3000, 0x3000}, {0x3164, 0x3164}, {0xffa0, 0xffa0},
+};
+
+static bool is_blank(const char *str, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t') return false;
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n)
+        if (!in_ranges(next_cp(s, n, &i), blank_cps, sizeof blank_cps / sizeof blank_cps[0]))
+            return false;
     return true;
 }
 

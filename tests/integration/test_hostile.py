@@ -20,8 +20,6 @@ The expected answer is computed from the documented rules (docs/JWE.md for
 tokens, docs/DECISIONS.md for fields), not copied from the server. Where the
 server disagrees with the documented behaviour the case keeps the documented
 expectation and fails; those cases are marked "BUG" below:
-  * text of nothing but Unicode spaces (U+3000, U+00A0, U+2002...) passes the
-    "must not be empty or blank" rule;
   * trailing whitespace of a header value is compared (RFC 9110 5.5 excludes
     it): "Authorization: Basic <b64> " is 401, "...-security-mode: ENCRYPTION "
     is 400;
@@ -1283,7 +1281,7 @@ class Hostile(ServerTestCase):
             self.field_case(cat, "%s in a metadata key" % label, "metadata-key", "k" + ch)
             self.field_case(cat, "%s in transactionDescription" % label, "transactionDescription", "정" + ch + "산",
                             payout=True)
-        # BUG: names of nothing but Unicode spaces pass the "blank" rule today
+        # names of nothing but Unicode spaces are blank
         for label, value in (("ideographic space", "\u3000"), ("three ideographic spaces", "\u3000" * 3),
                              ("NBSP", "\u00a0\u00a0"), ("em space", "\u2003"), ("en space", "\u2002"),
                              ("medium math space", "\u205f"), ("ogham space", "\u1680"),

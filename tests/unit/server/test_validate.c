@@ -907,6 +907,63 @@ static void test_text_format_characters(void)
     for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) TEXT_ACCEPTS(fine[i]);
 }
 
+/* text (a company name, a holder name, a statement text) that must be
+ * refused with phrase, or accepted when phrase is NULL */
+static void text_is(const char *text, const char *phrase, int line)
+{
+    json_t *bodies[] = {company_with("company.name", json_string(text)),
+                        company_with("account.holderName", json_string(text))};
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        if (phrase)
+            seller_fails(bodies[i], PAY_E_INVALID_REQUEST, phrase, line);
+        else
+            seller_accepts(bodies[i], line);
+    }
+    if (strlen(text) > 7 * 4) return; /* transactionDescription: 7 characters */
+    if (phrase) {
+        item_fails_at(item_with("transactionDescription", json_string(text)), 0,
+                      PAY_E_INVALID_REQUEST, phrase, line);
+    } else {
+        pay_payout p;
+        if (item_ok(item_with("transactionDescription", json_string(text)), &p, line))
+            pay_payout_clear(&p);
+    }
+}
+
+#define TEXT_BLANK(text) text_is(text, "must not be empty or blank", __LINE__)
+#define TEXT_OK(text) text_is(text, NULL, __LINE__)
+
+static void test_text_blank(void)
+{
+    /* Unicode White_Space and the Hangul fillers, one by one and mixed */
+    static const uint32_t blank[] = {0x0020, 0x0009, 0x000a, 0x000d, 0x0085, 0x00a0,
+                                     0x1680, 0x2000, 0x2002, 0x2003, 0x200a, 0x2028,
+                                     0x2029, 0x202f, 0x205f, 0x3000, 0x115f, 0x1160,
+                                     0x3164, 0xffa0};
+    char text[64];
+    for (size_t i = 0; i < sizeof blank / sizeof blank[0]; i++) {
+        TEXT_BLANK(utf8(blank[i]));
+        snprintf(text, sizeof text, "%s%s%s", utf8(blank[i]), utf8(blank[i]), utf8(blank[i]));
+        TEXT_BLANK(text);
+    }
+    TEXT_BLANK(" \xe3\x80\x80\t\xc2\xa0");        /* SP, U+3000, HT, NBSP */
+    TEXT_BLANK("\xe3\x85\xa4\xe3\x85\xa4");       /* U+3164 twice */
+    TEXT_BLANK("\xe1\x85\x9f\xe1\x85\xa0 ");      /* U+115F U+1160 SP */
+    /* a letter among them is text; spaces and fillers inside are kept */
+    TEXT_OK("\xe3\x80\x80\xea\xb9\x80");          /* U+3000 김 */
+    TEXT_OK("\xea\xb9\x80\xc2\xa0\xed\x86\xa0"); /* 김 NBSP 토 */
+    TEXT_OK("\xea\xb9\x80\xe3\x85\xa4");          /* 김 U+3164 */
+    TEXT_OK("\xe1\x84\x80\xe1\x85\xa0");          /* U+1100 + jungseong filler */
+    /* U+180E and U+200B are format characters, not spaces: refused as such */
+    text_is("\xe1\xa0\x8e", "control or invisible formatting", __LINE__);
+    text_is("\xe2\x80\x8b\xe2\x80\x8b", "control or invisible formatting", __LINE__);
+    /* line and paragraph separators inside text are line breaks, like LF */
+    text_is("\xea\xb9\x80\xe2\x80\xa8\xed\x86\xa0", "control or invisible formatting",
+            __LINE__);
+    text_is("\xea\xb9\x80\xe2\x80\xa9\xed\x86\xa0", "control or invisible formatting",
+            __LINE__);
+}
+
 PAY_TEST_MAIN(PAY_TEST(test_seller_company_canonical), PAY_TEST(test_seller_individual_canonical),
               PAY_TEST(test_seller_shape), PAY_TEST(test_seller_ref_seller_id),
               PAY_TEST(test_seller_name_limits), PAY_TEST(test_seller_email),
@@ -915,4 +972,5 @@ PAY_TEST_MAIN(PAY_TEST(test_seller_company_canonical), PAY_TEST(test_seller_indi
               PAY_TEST(test_payout_item_canonical), PAY_TEST(test_payout_item_shape),
               PAY_TEST(test_payout_item_dates), PAY_TEST(test_payout_item_amounts),
               PAY_TEST(test_payout_item_text_limits), PAY_TEST(test_json_depth),
-              PAY_TEST(test_mask_account), PAY_TEST(test_text_format_characters))
+              PAY_TEST(test_mask_account), PAY_TEST(test_text_format_characters),
+              PAY_TEST(test_text_blank))
