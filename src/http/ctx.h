@@ -17,6 +17,10 @@
 #include "payout/jwe.h"
 
 #define PAY_PATH_MAX 2048
+/* Room for header values pay_ctx_header copies without their trailing
+ * whitespace: twice what the longest headers payoutd reads can hold when
+ * valid (Authorization 512 bytes, Idempotency-Key 300 characters). */
+#define PAY_HEADER_COPIES_MAX 4096
 #define PAY_PATH_PARAMS 2
 #define PAY_PATH_PARAM_MAX 64
 
@@ -40,6 +44,10 @@ typedef struct pay_ctx {
     bool body_too_large;
     size_t discarded; /* bytes dropped past the cap */
     char allow[48];   /* a 405's Allow header */
+
+    /* header values trimmed of trailing whitespace (pay_ctx_header_value) */
+    char header_copies[PAY_HEADER_COPIES_MAX];
+    size_t header_copies_used;
 
     pay_lang lang;
     const pay_route *route;
@@ -100,8 +108,20 @@ pay_store_rc pay_ctx_commit(pay_tx *tx, pay_ctx *ctx, const char *idem_text);
 bool pay_ctx_write_async(pay_ctx *ctx, pay_tx_fn fn, void *arg,
                          void (*finish)(pay_ctx *ctx, pay_store_rc rc));
 
-/* The request header `name`, or NULL. */
+/* The request header `name` without the whitespace around it, or NULL.
+ * Every header payoutd reads comes through here, so each one is compared as
+ * RFC 9110 §5.5 defines a field value: leading and trailing SP and HTAB are
+ * not part of it ("Basic <b64> " is "Basic <b64>"). Other bytes (VT, CR,
+ * NUL, non-ASCII) are kept, and refused by whoever reads the value. The
+ * string lives as long as the request. */
 const char *pay_ctx_header(pay_ctx *ctx, const char *name);
+
+/* pay_ctx_header's trimming, on a raw value (NULL stays NULL): value itself
+ * or a suffix of it when nothing trails, else a copy in ctx->header_copies.
+ * A trimmed value that no longer fits there is returned untrimmed: it is
+ * longer than any value a header of this API accepts, so its reader refuses
+ * it either way. */
+const char *pay_ctx_header_value(pay_ctx *ctx, const char *value);
 
 /* The v2 success envelope around entity_body (reference stolen), as text
  * (malloc'd; NULL when out of memory). */

@@ -15,9 +15,31 @@
 
 #define PAY_API_VERSION "2022-11-16"
 
+static bool ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+const char *pay_ctx_header_value(pay_ctx *ctx, const char *value)
+{
+    if (!value) return NULL;
+    while (ows(*value)) value++;
+    size_t n = strlen(value);
+    if (n == 0 || !ows(value[n - 1])) return value;
+    while (n > 0 && ows(value[n - 1])) n--;
+    /* libmicrohttpd's values are const: the trimmed one is a copy. */
+    size_t room = sizeof ctx->header_copies - ctx->header_copies_used;
+    if (n + 1 > room) return value;
+    char *copy = ctx->header_copies + ctx->header_copies_used;
+    memcpy(copy, value, n);
+    copy[n] = 0;
+    ctx->header_copies_used += n + 1;
+    return copy;
+}
+
 const char *pay_ctx_header(pay_ctx *ctx, const char *name)
 {
-    return MHD_lookup_connection_value(ctx->conn, MHD_HEADER_KIND, name);
+    return pay_ctx_header_value(ctx, MHD_lookup_connection_value(ctx->conn, MHD_HEADER_KIND, name));
 }
 
 static void queue(pay_ctx *ctx, unsigned status, char *body, size_t len, const char *type)
