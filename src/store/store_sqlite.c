@@ -137,6 +137,8 @@
                 " created_at_us, http_status, body) VALUES (?, ?, ?, ?, ?, ?)")                    \
     X(IDEM_PRUNE, "DELETE FROM idempotency WHERE merchant_id = ? AND env = ?"                      \
                   " AND created_at_us < ?")                                                        \
+    X(BEGIN_READ, "BEGIN")                                                                         \
+    X(COMMIT_READ, "COMMIT")                                                                       \
     X(SAVEPOINT_JOB, "SAVEPOINT job")                                                              \
     X(RELEASE_JOB, "RELEASE job")                                                                  \
     X(ROLLBACK_JOB, "ROLLBACK TO job")                                                             \
@@ -199,6 +201,13 @@ typedef struct sq_store {
     bool stopping;
     unsigned batch_max;
     wjob **batch; /* the writer's working array, batch_max long */
+    /* Checkpoints run on their own thread and connection, so a commit never
+     * waits for the WAL to be copied back into the database file. */
+    sq_conn ckpt;
+    pthread_t ckpt_thread;
+    bool ckpt_started, ckpt_wanted, ckpt_running;
+    unsigned ckpt_passes; /* background passes ended since the writer finished one */
+    pthread_cond_t ckpt_cond;
     /* group-commit figures, logged at close (writer thread only) */
     uint64_t stat_commits, stat_jobs;
     size_t stat_batch_peak;
@@ -1293,10 +1302,10 @@ static pay_store_rc sq_read(pay_store *store, pay_tx_fn fn, void *arg)
     pthread_mutex_unlock(&st->pool_lock);
 
     sq_tx tx = {{&sqlite_ops}, &st->readers[idx]};
-    pay_store_rc rc = exec_sql(tx.conn->db, "BEGIN");
+    pay_store_rc rc = run_cached(&tx, SQL_BEGIN_READ);
     if (rc == PAY_STORE_OK) {
         rc = fn(&tx.base, arg);
-        exec_sql(tx.conn->db, "COMMIT");
+        run_cached(&tx, SQL_COMMIT_READ);
     }
 
     pthread_mutex_lock(&st->pool_lock);
@@ -1426,24 +1435,97 @@ static pay_store_rc sq_write_async(pay_store *store, pay_tx_fn fn, void *arg,
     return PAY_STORE_OK;
 }
 
+/* ---- checkpoints --------------------------------------------------------- */
+
+/* Past about 4 MB of WAL the checkpoint thread copies it back into the
+ * database file while commits go on. A PASSIVE checkpoint racing the writer
+ * never quite finishes, and SQLite only rewinds the WAL once every frame is
+ * copied; so when a background pass has ended, the writer copies the few
+ * frames appended meanwhile itself, and its next transaction starts the WAL
+ * from the beginning. Past about 200 MB (readers pin it, or the disk is
+ * slow) the writer copies everything itself. */
+#define CKPT_FRAMES 1000
+#define CKPT_FRAMES_INLINE 50000
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    sq_store *st = arg;
+    if (frames < CKPT_FRAMES) return SQLITE_OK;
+    pthread_mutex_lock(&st->q_lock);
+    bool finish = !st->ckpt_running && (st->ckpt_passes > 0 || frames >= CKPT_FRAMES_INLINE);
+    if (finish) {
+        st->ckpt_passes = 0;
+    } else if (!st->ckpt_running) {
+        st->ckpt_wanted = true;
+        pthread_cond_signal(&st->ckpt_cond);
+    }
+    pthread_mutex_unlock(&st->q_lock);
+    if (finish) {
+        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK) pay_log_warn("sqlite: checkpoint: %s (%d)", sqlite3_errmsg(db), rc);
+    }
+    return SQLITE_OK;
+}
+
+static void *ckpt_main(void *arg)
+{
+    sq_store *st = arg;
+    pthread_mutex_lock(&st->q_lock);
+    for (;;) {
+        while (!st->ckpt_wanted && !st->stopping) pthread_cond_wait(&st->ckpt_cond, &st->q_lock);
+        if (st->stopping) break; /* closing the writer checkpoints last */
+        st->ckpt_wanted = false;
+        st->ckpt_running = true;
+        pthread_mutex_unlock(&st->q_lock);
+        int frames = 0, copied = 0;
+        /* PASSIVE: copies what no reader still needs, never blocks a commit. */
+        int rc = sqlite3_wal_checkpoint_v2(st->ckpt.db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
+                                           &copied);
+        if (rc != SQLITE_OK)
+            pay_log_warn("sqlite: checkpoint: %s (%d)", sqlite3_errmsg(st->ckpt.db), rc);
+        else
+            pay_log_debug("store: checkpoint copied %d of %d WAL frames", copied, frames);
+        pthread_mutex_lock(&st->q_lock);
+        st->ckpt_running = false;
+        if (rc == SQLITE_OK) st->ckpt_passes++;
+    }
+    pthread_mutex_unlock(&st->q_lock);
+    return NULL;
+}
+
+/* Opens the checkpoint connection and thread and hands checkpoints to it. */
+static bool ckpt_start(sq_store *st, const char *path, char *errbuf, size_t errlen)
+{
+    if (!conn_open(&st->ckpt, path, false, errbuf, errlen)) return false;
+    if (exec_sql(st->ckpt.db, "PRAGMA query_only=OFF") != PAY_STORE_OK ||
+        pthread_create(&st->ckpt_thread, NULL, ckpt_main, st) != 0) {
+        snprintf(errbuf, errlen, "cannot start the store's checkpoint thread");
+        return false;
+    }
+    st->ckpt_started = true;
+    sqlite3_wal_hook(st->writer.db, wal_hook, st); /* replaces the automatic checkpoint */
+    return true;
+}
+
 /* ---- lifecycle ----------------------------------------------------------- */
 
 static void sq_close(pay_store *store)
 {
     sq_store *st = (sq_store *)store;
-    if (st->thread_started) {
-        pthread_mutex_lock(&st->q_lock);
-        st->stopping = true;
-        pthread_cond_signal(&st->q_work);
-        pthread_mutex_unlock(&st->q_lock);
-        pthread_join(st->thread, NULL);
-        if (st->stat_commits)
-            pay_log_info("store: %llu write jobs in %llu transactions (%.1f per commit, peak %zu)",
-                         (unsigned long long)st->stat_jobs, (unsigned long long)st->stat_commits,
-                         (double)st->stat_jobs / (double)st->stat_commits, st->stat_batch_peak);
-    }
+    pthread_mutex_lock(&st->q_lock);
+    st->stopping = true;
+    pthread_cond_signal(&st->q_work);
+    pthread_cond_signal(&st->ckpt_cond);
+    pthread_mutex_unlock(&st->q_lock);
+    if (st->thread_started) pthread_join(st->thread, NULL); /* drains the queue first */
+    if (st->ckpt_started) pthread_join(st->ckpt_thread, NULL);
+    if (st->stat_commits)
+        pay_log_info("store: %llu write jobs in %llu transactions (%.1f per commit, peak %zu)",
+                     (unsigned long long)st->stat_jobs, (unsigned long long)st->stat_commits,
+                     (double)st->stat_jobs / (double)st->stat_commits, st->stat_batch_peak);
     for (unsigned i = 0; i < st->n_readers; i++) conn_close(&st->readers[i]);
-    conn_close(&st->writer);
+    conn_close(&st->ckpt);
+    conn_close(&st->writer); /* the last connection: checkpoints and removes the WAL */
     free(st->readers);
     free(st->free_readers);
     pthread_mutex_destroy(&st->pool_lock);
@@ -1451,6 +1533,7 @@ static void sq_close(pay_store *store)
     pthread_mutex_destroy(&st->q_lock);
     pthread_cond_destroy(&st->q_work);
     pthread_cond_destroy(&st->q_done);
+    pthread_cond_destroy(&st->ckpt_cond);
     free(st->batch);
     free(st);
 }
@@ -1470,6 +1553,7 @@ pay_store *pay_store_sqlite_open(const pay_store_config *cfg, char *errbuf, size
     pthread_mutex_init(&st->q_lock, NULL);
     pthread_cond_init(&st->q_work, NULL);
     pthread_cond_init(&st->q_done, NULL);
+    pthread_cond_init(&st->ckpt_cond, NULL);
 
     if (!st->batch) {
         snprintf(errbuf, errlen, "out of memory");
@@ -1494,6 +1578,7 @@ pay_store *pay_store_sqlite_open(const pay_store_config *cfg, char *errbuf, size
         }
         st->free_readers[st->n_free++] = i;
     }
+    if (!ckpt_start(st, cfg->path, errbuf, errlen)) goto fail;
     if (pthread_create(&st->thread, NULL, writer_main, st) != 0) {
         snprintf(errbuf, errlen, "cannot start the store's writer thread");
         goto fail;

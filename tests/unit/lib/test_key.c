@@ -36,7 +36,7 @@ static pay_err load_fail(const char *text, size_t len, pay_error *e)
     uint8_t expect[sizeof k];
     memset(expect, 0xAA, sizeof expect);
     CHECK_MSG(memcmp(&k, expect, sizeof k) == 0, "output written on failure for \"%.*s\"", (int)len,
-              text);
+              text ? text : "");
     return rc;
 }
 

@@ -624,6 +624,46 @@ static void test_idempotency_survives_v4(void)
                  300);
 }
 
+/* ---- (g) checkpoints keep the WAL bounded under steady writes ----------- */
+
+static long long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    long long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+static void test_wal_stays_bounded(void)
+{
+    const char *path = db_path("wal.db");
+    pay_store *st = open_store(path);
+    REQUIRE(st);
+    static char body[40001];
+    memset(body, 'x', sizeof body - 1);
+    pay_idem_record put;
+    memset(&put, 0, sizeof put);
+    put.scope.merchant_id = 1;
+    put.http_status = 200;
+    put.body = body;
+    /* 16 MB of answers, one commit each: without checkpoints all of it
+     * would sit in the WAL */
+    for (int i = 0; i < 400; i++) {
+        memcpy(put.scope_hash, &i, sizeof i);
+        put.created_at_us = i;
+        REQUIRE(pay_store_write(st, idem_put_fn, &put) == PAY_STORE_OK);
+    }
+    char wal[700];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    long long wal_bytes = file_size(wal);
+    CHECK_MSG(wal_bytes > 0 && wal_bytes < 12 * 1024 * 1024, "WAL is %lld bytes", wal_bytes);
+    pay_store_close(st);
+    CHECK_EQ_INT(file_size(wal), -1); /* the last close copied it all and removed it */
+    CHECK_EQ_INT(sql_int(path, "SELECT count(*) FROM idempotency"), 400);
+}
+
 static void remove_tmp_dir(void)
 {
     if (!tmp_dir[0]) return;
@@ -643,4 +683,4 @@ PAY_TEST_MAIN(PAY_TEST(test_ledger_moves), PAY_TEST(test_ledger_audit_ok_rules),
               PAY_TEST(test_concurrent_savepoints), PAY_TEST(test_seller_ref_unique_per_scope),
               PAY_TEST(test_read_cannot_write), PAY_TEST(test_reopen_keeps_data),
               PAY_TEST(test_newer_schema_refused), PAY_TEST(test_idempotency_survives_v4),
-              PAY_TEST(remove_tmp_dir))
+              PAY_TEST(test_wal_stays_bounded), PAY_TEST(remove_tmp_dir))
