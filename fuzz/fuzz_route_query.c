@@ -6,20 +6,22 @@
  * under /admin/ use pay_admin_routes and the rest pay_api_routes
  * (pay_route_find, src/http/router.h). The query string is split and
  * unescaped the way libmicrohttpd hands arguments over ('&', '=', '+',
- * %XX), checked like http/query.c (known names, each once), and given to
- * pay_list_query_from (src/api/lists.h), with and without the date filters.
+ * %XX), taken by pay_query_take (src/http/query.h: the declared names, each
+ * once) as the gate does for the two list routes and for a route that takes
+ * no query, and given to pay_list_query_from (src/api/lists.h).
  *
  * Invariants: a found route has the method asked for; each capture is 1-64
  * characters of [A-Za-z0-9_-] and putting the captures back into the
- * pattern gives the path again; a 405 means some other method matches; an
- * accepted query has limit 1..10,000, an id-shaped startingAfter and
- * payoutDateGte <= payoutDateLte.
+ * pattern gives the path again; a 405 means some other method matches; a
+ * route without a query takes no parameter; an accepted query has limit
+ * 1..10,000, an id-shaped startingAfter and payoutDateGte <= payoutDateLte.
  */
 #include "fuzz.h"
 
 #include "api/lists.h"
 #include "core/payouts.h"
 #include "http/ctx.h"
+#include "http/query.h"
 #include "http/router.h"
 
 #define QUERY_MAX 2048
@@ -110,37 +112,42 @@ static void unescape(char *s)
     *o = 0;
 }
 
-static void list_query(char *query, bool with_dates)
+/* The query of a list route and of a route that takes none: names through
+ * pay_query_take (http/query.c) as the gate does, values through
+ * pay_list_query_from. */
+static void list_query(char *query, const char *const *names, bool with_dates)
 {
-    static const char *const names[] = {"limit", "startingAfter", "payoutDateGte", "payoutDateLte"};
-    size_t nnames = with_dates ? 4 : 2;
-    const char *v[4] = {NULL, NULL, NULL, NULL};
+    pay_query_value v[PAY_QUERY_MAX_PARAMS];
+    memset(v, 0, sizeof v);
+    pay_fault f;
+    memset(&f, 0, sizeof f);
     char *save = NULL;
     /* strtok_r on a private copy: pairs split on '&', empty pairs skipped */
     for (char *pair = strtok_r(query, "&", &save); pair; pair = strtok_r(NULL, "&", &save)) {
         char *eq = strchr(pair, '=');
-        char *value = pair + strlen(pair); /* no '=': an empty value */
+        char *value = NULL; /* no '=': a name alone */
         if (eq) {
             *eq = 0;
             value = eq + 1;
         }
         unescape(pair);
-        unescape(value);
-        size_t k = 0;
-        while (k < nnames && strcmp(names[k], pair) != 0)
-            k++;
-        if (k == nnames || v[k]) return; /* unknown or repeated: refused (http/query.c) */
-        v[k] = value;
+        if (value) unescape(value);
+        bool taken =
+            pay_query_take(names, pair, strlen(pair), value, value ? strlen(value) : 0, v, &f);
+        if (!names) FUZZ_CHECK(!taken); /* a route without a query takes nothing */
+        if (!taken) {
+            FUZZ_CHECK(f.code == PAY_E_INVALID_REQUEST && f.detail_en[0]);
+            return;
+        }
     }
+    if (!names) return;
     pay_list_query q;
-    pay_fault f;
-    memset(&f, 0, sizeof f);
     if (!pay_list_query_from(v, with_dates, &q, &f)) {
         FUZZ_CHECK(f.code != PAY_E_NONE);
         return;
     }
     FUZZ_CHECK(q.limit >= 1 && q.limit <= PAY_LIST_LIMIT_MAX);
-    if (!v[0]) FUZZ_CHECK(q.limit == PAY_LIST_LIMIT_DEFAULT);
+    if (!v[0].s) FUZZ_CHECK(q.limit == PAY_LIST_LIMIT_DEFAULT);
     size_t n = strlen(q.starting_after);
     FUZZ_CHECK(n < sizeof q.starting_after);
     for (size_t i = 0; i < n; i++)
@@ -171,10 +178,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t qlen = strcspn(qmark + 1, "#");
         memcpy(query, qmark + 1, qlen);
         query[qlen] = 0;
-        char copy[QUERY_MAX];
+        char copy[QUERY_MAX], none[QUERY_MAX];
         memcpy(copy, query, qlen + 1);
-        list_query(query, false);
-        list_query(copy, true);
+        memcpy(none, query, qlen + 1);
+        list_query(query, pay_list_params, false);
+        list_query(copy, pay_payout_list_params, true);
+        list_query(none, NULL, false);
     }
     free(line);
     return 0;

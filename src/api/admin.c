@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/jsonutil.h"
+#include "common/text.h"
 #include "common/timeutil.h"
 #include "core/authcache.h"
 #include "core/ledger.h"
@@ -504,29 +505,37 @@ static json_t *event_json(const pay_webhook_event *e)
     return o;
 }
 
+/* The admin lists' limit (absent: the default): 1 to ADMIN_LIST_MAX, plain
+ * digits (the value is a byte string, http/query.h). */
+static bool admin_limit(pay_ctx *ctx, pay_query_value v, size_t *out)
+{
+    *out = ADMIN_LIST_DEFAULT;
+    if (!v.s) return true;
+    bool digits = pay_all_digits(v.s, v.len);
+    size_t n = 0;
+    for (size_t i = 0; digits && i < v.len && n <= ADMIN_LIST_MAX; i++)
+        n = n * 10 + (size_t)(v.s[i] - '0');
+    if (!digits || n == 0 || n > ADMIN_LIST_MAX) {
+        bad_request(ctx, "limit must be 1 to 500");
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
 void pay_admin_webhook_list(pay_ctx *ctx, const json_t *body)
 {
     (void)body;
-    static const char *const params[] = {"env", "limit", NULL};
-    const char *v[2];
-    pay_fault f;
     pay_merchant m;
     pay_env env;
-    if (!pay_query_parse(ctx, params, v, &f)) {
-        pay_respond_fault(ctx, &f);
+    /* webhook_list_params: the gate left env and limit in ctx->query */
+    if (ctx->query[0].s && !pay_query_is_cstr(&ctx->query[0])) {
+        bad_request(ctx, "env must be \"test\" or \"live\"");
         return;
     }
-    if (!env_from(ctx, v[0], &env) || !load_merchant(ctx, &m)) return;
+    if (!env_from(ctx, ctx->query[0].s, &env) || !load_merchant(ctx, &m)) return;
     events_job job = {{m.id, env}, ADMIN_LIST_DEFAULT, NULL, 0};
-    if (v[1]) {
-        char *end;
-        unsigned long n = strtoul(v[1], &end, 10);
-        if (*end || n == 0 || n > ADMIN_LIST_MAX || v[1][0] == '-') {
-            bad_request(ctx, "limit must be 1 to 500");
-            return;
-        }
-        job.limit = n;
-    }
+    if (!admin_limit(ctx, ctx->query[1], &job.limit)) return;
     job.events = calloc(job.limit, sizeof *job.events);
     if (!job.events) {
         pay_respond_error(ctx, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
@@ -645,23 +654,8 @@ void pay_admin_trace_get(pay_ctx *ctx, const json_t *body)
 void pay_admin_trace_list(pay_ctx *ctx, const json_t *body)
 {
     (void)body;
-    static const char *const params[] = {"limit", NULL};
-    const char *v[1];
-    pay_fault f;
-    if (!pay_query_parse(ctx, params, v, &f)) {
-        pay_respond_fault(ctx, &f);
-        return;
-    }
-    size_t limit = ADMIN_LIST_DEFAULT;
-    if (v[0]) {
-        char *end;
-        unsigned long n = strtoul(v[0], &end, 10);
-        if (*end || n == 0 || n > ADMIN_LIST_MAX || v[0][0] == '-') {
-            bad_request(ctx, "limit must be 1 to 500");
-            return;
-        }
-        limit = n;
-    }
+    size_t limit;
+    if (!admin_limit(ctx, ctx->query[0], &limit)) return; /* trace_list_params */
     pay_trace *items = calloc(limit, sizeof *items);
     if (!items) {
         pay_respond_error(ctx, PAY_E_FAILED_INTERNAL_SYSTEM_PROCESSING);
@@ -676,34 +670,41 @@ void pay_admin_trace_list(pay_ctx *ctx, const json_t *body)
     pay_respond_json(ctx, 200, o);
 }
 
+/* The query parameters of the two admin lists; every other admin route
+ * takes none. */
+static const char *const webhook_list_params[] = {"env", "limit", NULL};
+static const char *const trace_list_params[] = {"limit", NULL};
+
 const pay_route pay_admin_routes[] = {
     {"POST", "/admin/v1/merchants", pay_admin_merchant_create, PAY_ROUTE_BODY,
-     "POST /admin/v1/merchants"},
-    {"GET", "/admin/v1/merchants/:mid", pay_admin_merchant_get, 0, "GET /admin/v1/merchants/{mid}"},
+     "POST /admin/v1/merchants", NULL},
+    {"GET", "/admin/v1/merchants/:mid", pay_admin_merchant_get, 0, "GET /admin/v1/merchants/{mid}",
+     NULL},
     {"POST", "/admin/v1/merchants/:mid/contract", pay_admin_contract, PAY_ROUTE_BODY,
-     "POST /admin/v1/merchants/{mid}/contract"},
+     "POST /admin/v1/merchants/{mid}/contract", NULL},
     {"POST", "/admin/v1/merchants/:mid/credits", pay_admin_credit, PAY_ROUTE_BODY,
-     "POST /admin/v1/merchants/{mid}/credits"},
+     "POST /admin/v1/merchants/{mid}/credits", NULL},
     {"POST", "/admin/v1/merchants/:mid/sellers/:id/verify-identity", pay_admin_verify_identity,
-     PAY_ROUTE_BODY | PAY_ROUTE_BODY_OPTIONAL, "POST /admin/v1/.../verify-identity"},
+     PAY_ROUTE_BODY | PAY_ROUTE_BODY_OPTIONAL, "POST /admin/v1/.../verify-identity", NULL},
     {"POST", "/admin/v1/merchants/:mid/sellers/:id/approve-kyc", pay_admin_approve_kyc,
-     PAY_ROUTE_BODY | PAY_ROUTE_BODY_OPTIONAL, "POST /admin/v1/.../approve-kyc"},
+     PAY_ROUTE_BODY | PAY_ROUTE_BODY_OPTIONAL, "POST /admin/v1/.../approve-kyc", NULL},
     {"POST", "/admin/v1/merchants/:mid/sellers/:id/require-kyc", pay_admin_require_kyc,
-     PAY_ROUTE_BODY | PAY_ROUTE_BODY_OPTIONAL, "POST /admin/v1/.../require-kyc"},
+     PAY_ROUTE_BODY | PAY_ROUTE_BODY_OPTIONAL, "POST /admin/v1/.../require-kyc", NULL},
     {"GET", "/admin/v1/merchants/:mid/clock", pay_admin_clock_get, 0,
-     "GET /admin/v1/merchants/{mid}/clock"},
+     "GET /admin/v1/merchants/{mid}/clock", NULL},
     {"POST", "/admin/v1/merchants/:mid/clock", pay_admin_clock_set, PAY_ROUTE_BODY,
-     "POST /admin/v1/merchants/{mid}/clock"},
+     "POST /admin/v1/merchants/{mid}/clock", NULL},
     {"PUT", "/admin/v1/merchants/:mid/webhook", pay_admin_webhook_set, PAY_ROUTE_BODY,
-     "PUT /admin/v1/merchants/{mid}/webhook"},
+     "PUT /admin/v1/merchants/{mid}/webhook", NULL},
     {"GET", "/admin/v1/merchants/:mid/webhooks", pay_admin_webhook_list, 0,
-     "GET /admin/v1/merchants/{mid}/webhooks"},
+     "GET /admin/v1/merchants/{mid}/webhooks", webhook_list_params},
     {"POST", "/admin/v1/merchants/:mid/webhooks/:id/redeliver", pay_admin_webhook_redeliver,
-     PAY_ROUTE_BODY | PAY_ROUTE_BODY_OPTIONAL, "POST /admin/v1/.../redeliver"},
-    {"POST", "/admin/v1/scheduler/run", pay_admin_scheduler_run, 0, "POST /admin/v1/scheduler/run"},
+     PAY_ROUTE_BODY | PAY_ROUTE_BODY_OPTIONAL, "POST /admin/v1/.../redeliver", NULL},
+    {"POST", "/admin/v1/scheduler/run", pay_admin_scheduler_run, 0, "POST /admin/v1/scheduler/run",
+     NULL},
     {"POST", "/admin/v1/merchants/:mid/keys", pay_admin_key_rotate, PAY_ROUTE_BODY,
-     "POST /admin/v1/merchants/{mid}/keys"},
-    {"GET", "/admin/v1/traces", pay_admin_trace_list, 0, "GET /admin/v1/traces"},
-    {"GET", "/admin/v1/traces/:id", pay_admin_trace_get, 0, "GET /admin/v1/traces/{traceId}"},
-    {NULL, NULL, NULL, 0, NULL},
+     "POST /admin/v1/merchants/{mid}/keys", NULL},
+    {"GET", "/admin/v1/traces", pay_admin_trace_list, 0, "GET /admin/v1/traces", trace_list_params},
+    {"GET", "/admin/v1/traces/:id", pay_admin_trace_get, 0, "GET /admin/v1/traces/{traceId}", NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL},
 };

@@ -10,12 +10,19 @@
 #include "core/payouts.h"
 #include "http/ctx.h"
 
-/* From the raw values of limit, startingAfter, payoutDateGte, payoutDateLte
- * (NULL = absent); a pure function, fuzzed on its own. */
-bool pay_list_query_from(const char *const v[4], bool with_dates, pay_list_query *q,
+/* The query parameters the list routes declare (src/api/routes.c):
+ * limit, startingAfter; payouts add payoutDateGte, payoutDateLte. */
+extern const char *const pay_list_params[];
+extern const char *const pay_payout_list_params[];
+
+/* From the decoded values of limit, startingAfter, payoutDateGte,
+ * payoutDateLte (s NULL = absent; any bytes, NUL included, with their
+ * length); a pure function, fuzzed on its own. */
+bool pay_list_query_from(const pay_query_value v[4], bool with_dates, pay_list_query *q,
                          pay_fault *f);
 
-/* Reads the query string; with_dates adds payoutDateGte / payoutDateLte. */
+/* The query of a list route, as the gate left it in ctx->query; with_dates
+ * for GET /v2/payouts (pay_payout_list_params). */
 bool pay_api_list_query(pay_ctx *ctx, bool with_dates, pay_list_query *q, pay_fault *f);
 
 /* {"hasNext":..,"lastCursor":<last id or null>,"items":items} (items stolen). */

@@ -24,8 +24,18 @@
 #define PAY_PATH_PARAMS 2
 #define PAY_PATH_PARAM_MAX 64
 
+/* Query parameters a route may declare (pay_route.query). */
+#define PAY_QUERY_MAX_PARAMS 8
+
 typedef struct pay_server pay_server;
 typedef struct pay_route pay_route;
+
+/* A query parameter's value as decoded from the request target: any bytes,
+ * NUL included, so it is a pointer and a length (s NULL: absent). */
+typedef struct pay_query_value {
+    const char *s;
+    size_t len;
+} pay_query_value;
 
 typedef struct pay_ctx {
     pay_server *srv;
@@ -52,6 +62,9 @@ typedef struct pay_ctx {
     pay_lang lang;
     const pay_route *route;
     char params[PAY_PATH_PARAMS][PAY_PATH_PARAM_MAX + 1];
+    /* the values of route->query's parameters, in its order (http/query.h),
+     * set by the gate before the handler runs */
+    pay_query_value query[PAY_QUERY_MAX_PARAMS];
 
     bool authed;
     pay_actor actor;

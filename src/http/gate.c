@@ -15,6 +15,7 @@
 #include "core/merchants.h"
 #include "core/validate.h"
 #include "http/basic_auth.h"
+#include "http/query.h"
 #include "payout/diagnose.h"
 
 
@@ -221,29 +222,43 @@ bool pay_gate_head(pay_ctx *ctx, unsigned flags)
     return true;
 }
 
+bool pay_gate_query(pay_ctx *ctx)
+{
+    pay_fault f;
+    if (pay_query_parse(ctx, ctx->route ? ctx->route->query : NULL, ctx->query, &f)) return true;
+    pay_respond_fault(ctx, &f);
+    return false;
+}
+
+/* A bodyless request in ENCRYPTION mode gets a sealed response (spec §10
+ * #18), with the newest valid key. */
+static bool seal_bodyless(pay_ctx *ctx)
+{
+    pay_key keys[PAY_SECURITY_KEYS_MAX];
+    size_t n = 0;
+    pay_store_rc rc =
+        pay_merchant_security_keys(ctx->core, ctx->actor.scope, ctx->actor.now_us, keys, &n);
+    if (rc != PAY_STORE_OK) {
+        pay_fault f;
+        pay_fault_from_store(&f, rc);
+        pay_respond_fault(ctx, &f);
+        return false;
+    }
+    ctx->resp_key = keys[0];
+    ctx->have_key = ctx->seal_errors = true;
+    for (size_t i = 0; i < n; i++) pay_key_wipe(&keys[i]);
+    return true;
+}
+
 bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body)
 {
     *body = NULL;
     if (!(flags & PAY_ROUTE_BODY)) {
         if (ctx->body.len > 0)
             return refuse(ctx, PAY_E_INVALID_REQUEST, "this API takes no request body");
-        if (!ctx->encrypted) return true;
-        /* A bodyless request in ENCRYPTION mode gets a sealed response
-         * (spec §10 #18), with the newest valid key. */
-        pay_key keys[PAY_SECURITY_KEYS_MAX];
-        size_t n = 0;
-        pay_store_rc rc = pay_merchant_security_keys(ctx->core, ctx->actor.scope,
-                                                     ctx->actor.now_us, keys, &n);
-        if (rc != PAY_STORE_OK) {
-            pay_fault f;
-            pay_fault_from_store(&f, rc);
-            pay_respond_fault(ctx, &f);
-            return false;
-        }
-        ctx->resp_key = keys[0];
-        ctx->have_key = ctx->seal_errors = true;
-        for (size_t i = 0; i < n; i++) pay_key_wipe(&keys[i]);
-        return true;
+        if (ctx->encrypted && !seal_bodyless(ctx)) return false;
+        /* after sealing is set up: errors after authentication are sealed */
+        return pay_gate_query(ctx);
     }
 
     uint8_t *plain = NULL;
@@ -284,6 +299,9 @@ bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body)
         json_decref(*body);
         *body = NULL;
         refuse(ctx, PAY_E_INVALID_REQUEST, "the body must be a JSON object or array");
+    } else if (!pay_gate_query(ctx)) {
+        json_decref(*body);
+        *body = NULL;
     } else {
         ok = true;
     }
@@ -332,10 +350,10 @@ bool pay_gate_admin_body(pay_ctx *ctx, unsigned flags, json_t **body)
     if (!(flags & PAY_ROUTE_BODY)) {
         if (ctx->body.len > 0)
             return refuse(ctx, PAY_E_INVALID_REQUEST, "this API takes no request body");
-        return true;
+        return pay_gate_query(ctx);
     }
     if (ctx->body.len == 0) {
-        if (flags & PAY_ROUTE_BODY_OPTIONAL) return true;
+        if (flags & PAY_ROUTE_BODY_OPTIONAL) return pay_gate_query(ctx);
         return refuse(ctx, PAY_E_INVALID_REQUEST, "a JSON object body is required");
     }
     json_error_t jerr;
@@ -345,6 +363,11 @@ bool pay_gate_admin_body(pay_ctx *ctx, unsigned flags, json_t **body)
         json_decref(*body);
         *body = NULL;
         return refuse(ctx, PAY_E_INVALID_REQUEST, "the body must be one JSON object");
+    }
+    if (!pay_gate_query(ctx)) {
+        json_decref(*body);
+        *body = NULL;
+        return false;
     }
     return true;
 }

@@ -16,9 +16,17 @@ bool pay_gate_authenticate(pay_ctx *ctx);
  * Content-Type of an encrypted body. */
 bool pay_gate_head(pay_ctx *ctx, unsigned flags);
 
-/* Decryption and JSON parsing for a route with these flags.
- * *body is NULL for bodyless routes; otherwise a new reference. */
+/* Decryption and JSON parsing for a route with these flags, then the query
+ * string (pay_gate_query). *body is NULL for bodyless routes; otherwise a
+ * new reference. */
 bool pay_gate_body(pay_ctx *ctx, unsigned flags, json_t **body);
+
+/* The query string against ctx->route's declared parameters (none for most
+ * routes; http/query.h): an unknown or repeated one is INVALID_REQUEST
+ * naming it. Fills ctx->query for the handler. Runs once the body is
+ * accepted, so in ENCRYPTION mode its refusal is sealed like any later
+ * error. */
+bool pay_gate_query(pay_ctx *ctx);
 
 /* Replay protection for a request whose body opened (spec §10 #3): iat
  * within the window of real time, a nonce of 1-64 characters never seen
@@ -34,7 +42,8 @@ bool pay_gate_test_code(pay_ctx *ctx);
  * NULL when the admin API is disabled, which refuses every request). */
 bool pay_gate_admin(pay_ctx *ctx, const uint8_t *token_hash);
 
-/* Admin API body: one plain JSON object (or none, when the route allows). */
+/* Admin API body: one plain JSON object (or none, when the route allows),
+ * then the query string (pay_gate_query). */
 bool pay_gate_admin_body(pay_ctx *ctx, unsigned flags, json_t **body);
 
 #endif

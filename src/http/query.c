@@ -2,10 +2,60 @@
 
 #include <string.h>
 
+/* A parameter name for a message: printable ASCII kept, any other byte
+ * (NUL, controls, non-ASCII) as \xNN, at most 40 bytes of it, so a hostile
+ * name can neither hide a NUL ("limit%00" is not "limit") nor put broken
+ * UTF-8 into the answer. */
+static void shown(const char *key, size_t len, char out[PAY_QUERY_SHOWN_MAX])
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (len == 0) {
+        memcpy(out, "\"\"", 3); /* "?=1", "?&&": a parameter without a name */
+        return;
+    }
+    for (size_t i = 0; i < len && i < 40; i++) {
+        unsigned char c = (unsigned char)key[i];
+        if (c >= 0x20 && c < 0x7f) {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '\\', out[o++] = 'x', out[o++] = hex[c >> 4], out[o++] = hex[c & 15];
+        }
+    }
+    if (len > 40) out[o++] = '.', out[o++] = '.', out[o++] = '.';
+    out[o] = 0;
+}
+
+bool pay_query_take(const char *const *allowed, const char *key, size_t key_len,
+                    const char *value, size_t value_len, pay_query_value *values, pay_fault *f)
+{
+    char name[PAY_QUERY_SHOWN_MAX];
+    if (!key) key = "", key_len = 0;
+    for (size_t i = 0; allowed && allowed[i] && i < PAY_QUERY_MAX_PARAMS; i++) {
+        if (strlen(allowed[i]) != key_len || memcmp(allowed[i], key, key_len) != 0) continue;
+        if (values[i].s) {
+            shown(key, key_len, name);
+            pay_fault_set2(f, PAY_E_INVALID_REQUEST, "%s: 한 번만 보낼 수 있습니다",
+                           "%s: may appear only once", name);
+            return false;
+        }
+        values[i].s = value ? value : "";
+        values[i].len = value ? value_len : 0;
+        return true;
+    }
+    shown(key, key_len, name);
+    if (!allowed || !allowed[0])
+        pay_fault_set2(f, PAY_E_INVALID_REQUEST, "%s: 이 API는 쿼리 파라미터를 받지 않습니다",
+                       "%s: this API takes no query parameters", name);
+    else
+        pay_fault_set2(f, PAY_E_INVALID_REQUEST, "%s: 지원하지 않는 쿼리 파라미터입니다",
+                       "%s: unsupported query parameter", name);
+    return false;
+}
+
 typedef struct walk {
     const char *const *allowed;
-    const char **values;
-    bool *seen;
+    pay_query_value *values;
     pay_fault *f;
     bool failed;
 } walk;
@@ -15,30 +65,23 @@ static enum MHD_Result visit(void *cls, enum MHD_ValueKind kind, const char *key
 {
     (void)kind;
     walk *w = cls;
-    for (size_t i = 0; w->allowed[i]; i++) {
-        if (strcmp(w->allowed[i], key) != 0) continue;
-        if (w->seen[i]) {
-            pay_fault_set2(w->f, PAY_E_INVALID_REQUEST, "%.40s: 한 번만 보낼 수 있습니다",
-                           "%.40s: may appear only once", key);
-            w->failed = true;
-            return MHD_NO;
-        }
-        w->seen[i] = true;
-        w->values[i] = value ? value : "";
+    if (pay_query_take(w->allowed, key, key ? strlen(key) : 0, value, value ? strlen(value) : 0,
+                       w->values, w->f))
         return MHD_YES;
-    }
-    pay_fault_set2(w->f, PAY_E_INVALID_REQUEST, "%.40s: 지원하지 않는 쿼리 파라미터입니다",
-                   "%.40s: unsupported query parameter", key);
     w->failed = true;
     return MHD_NO;
 }
 
-bool pay_query_parse(pay_ctx *ctx, const char *const *allowed, const char **values, pay_fault *f)
+bool pay_query_parse(pay_ctx *ctx, const char *const *allowed, pay_query_value *values,
+                     pay_fault *f)
 {
-    bool seen[PAY_QUERY_MAX_PARAMS] = {false};
-    size_t n = 0;
-    while (allowed[n]) values[n++] = NULL;
-    walk w = {allowed, values, seen, f, false};
+    memset(values, 0, PAY_QUERY_MAX_PARAMS * sizeof *values);
+    walk w = {allowed, values, f, false};
     MHD_get_connection_values(ctx->conn, MHD_GET_ARGUMENT_KIND, visit, &w);
     return !w.failed;
+}
+
+bool pay_query_is_cstr(const pay_query_value *v)
+{
+    return v->s && !memchr(v->s, 0, v->len);
 }

@@ -1,8 +1,10 @@
 /*
- * Routing: a table of (method, pattern, handler, flags). Patterns are
- * literal segments and ":name" captures; a capture accepts 1-64 characters of
- * [A-Za-z0-9_-] (every id we issue), anything else is "not found", so hostile
- * paths never reach a handler.
+ * Routing: a table of (method, pattern, handler, flags, name, query).
+ * Patterns are literal segments and ":name" captures; a capture accepts 1-64
+ * characters of [A-Za-z0-9_-] (every id we issue), anything else is "not
+ * found", so hostile paths never reach a handler. `query` names the query
+ * parameters a route takes; every other route takes none, and the gate
+ * refuses an unknown or repeated parameter on every route (http/query.h).
  */
 #ifndef PAY_ROUTER_H
 #define PAY_ROUTER_H
@@ -25,6 +27,9 @@ struct pay_route {
     pay_handler handler;
     unsigned flags;
     const char *name; /* for logs: "POST /v2/sellers" */
+    /* the query parameters it takes (NULL-terminated, at most
+     * PAY_QUERY_MAX_PARAMS), or NULL: none, any parameter is refused */
+    const char *const *query;
 };
 
 typedef enum pay_route_result {
