@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,19 @@
 #define RESPONSE_KEEP 256 /* bytes of a receiver's answer kept for the log */
 
 static const int retry_minutes[PAY_WEBHOOK_RETRIES] = {1, 4, 16, 64, 256, 1024, 4096};
+
+/* Attempts made but not recorded: the store refused the write (a full disk,
+ * say). Their events stay due in the store, so without this list they would
+ * go out again on every tick; instead each tick first retries the record,
+ * and the event waits. Lost on a restart, when at-least-once delivery
+ * allows one more send. */
+#define UNSAVED_MAX 256
+static struct {
+    pthread_mutex_t lock;
+    const pay_store *store[UNSAVED_MAX]; /* whose outbox, should a process have two */
+    pay_webhook_event ev[UNSAVED_MAX];
+    size_t n;
+} unsaved = {PTHREAD_MUTEX_INITIALIZER, {0}, {{0}}, 0};
 
 typedef struct sink {
     size_t seen;
@@ -159,9 +173,45 @@ static void attempt(pay_core *core, scope_job *job, pay_webhook_event *e)
                      e->attempts, status, e->last_error[0] ? " error=" : "", e->last_error);
     }
     pay_store_rc rc = pay_store_write(core->store, save_fn, e);
-    if (rc != PAY_STORE_OK)
-        pay_log_error("webhook %s: cannot record the attempt: %s", e->event_id,
-                      pay_store_rc_name(rc));
+    if (rc == PAY_STORE_OK) return;
+    pay_log_error("webhook %s: cannot record the attempt: %s", e->event_id,
+                  pay_store_rc_name(rc));
+    pthread_mutex_lock(&unsaved.lock);
+    if (unsaved.n < UNSAVED_MAX) { /* the list takes the event over */
+        unsaved.store[unsaved.n] = core->store;
+        unsaved.ev[unsaved.n++] = *e;
+        memset(e, 0, sizeof *e);
+    }
+    pthread_mutex_unlock(&unsaved.lock);
+}
+
+/* Records the attempts that could not be recorded before; keeps the rest. */
+static void save_unsaved(pay_core *core)
+{
+    pthread_mutex_lock(&unsaved.lock);
+    size_t kept = 0;
+    for (size_t i = 0; i < unsaved.n; i++) {
+        bool mine = unsaved.store[i] == core->store;
+        if (mine && pay_store_write(core->store, save_fn, &unsaved.ev[i]) == PAY_STORE_OK) {
+            pay_log_info("webhook %s: attempt recorded late", unsaved.ev[i].event_id);
+            pay_webhook_event_clear(&unsaved.ev[i]);
+            continue;
+        }
+        unsaved.store[kept] = unsaved.store[i];
+        unsaved.ev[kept++] = unsaved.ev[i];
+    }
+    unsaved.n = kept;
+    pthread_mutex_unlock(&unsaved.lock);
+}
+
+static bool is_unsaved(const pay_core *core, int64_t seq)
+{
+    pthread_mutex_lock(&unsaved.lock);
+    bool found = false;
+    for (size_t i = 0; i < unsaved.n && !found; i++)
+        found = unsaved.store[i] == core->store && unsaved.ev[i].seq == seq;
+    pthread_mutex_unlock(&unsaved.lock);
+    return found;
 }
 
 static bool deliver_scope(pay_core *core, const pay_merchant *m, pay_env env, void *arg)
@@ -176,14 +226,34 @@ static bool deliver_scope(pay_core *core, const pay_merchant *m, pay_env env, vo
     job.events = events;
     if (pay_store_read(core->store, load_fn, &job) != PAY_STORE_OK) return true;
     for (size_t i = 0; i < job.n; i++) {
-        attempt(core, &job, &events[i]);
+        if (!is_unsaved(core, events[i].seq)) attempt(core, &job, &events[i]);
         pay_webhook_event_clear(&events[i]);
     }
     return true;
 }
 
+void pay_webhooks_forget_unsaved(pay_core *core)
+{
+    save_unsaved(core); /* one last try */
+    pthread_mutex_lock(&unsaved.lock);
+    size_t kept = 0;
+    for (size_t i = 0; i < unsaved.n; i++) {
+        if (unsaved.store[i] == core->store) {
+            pay_log_warn("webhook %s: attempt never recorded; it may be sent once more",
+                         unsaved.ev[i].event_id);
+            pay_webhook_event_clear(&unsaved.ev[i]);
+            continue;
+        }
+        unsaved.store[kept] = unsaved.store[i];
+        unsaved.ev[kept++] = unsaved.ev[i];
+    }
+    unsaved.n = kept;
+    pthread_mutex_unlock(&unsaved.lock);
+}
+
 void pay_webhooks_deliver_due(pay_core *core)
 {
+    save_unsaved(core);
     pay_for_each_scope(core, deliver_scope, NULL);
 }
 

@@ -15,8 +15,15 @@
 #define PAY_WEBHOOK_TIMEOUT_MS 10000
 #define PAY_WEBHOOK_RETRIES 7
 
-/* Delivers every due event of every scope once (the worker's tick). */
+/* Delivers every due event of every scope once (the worker's tick). An
+ * attempt whose result the store refuses is held in memory and recorded
+ * on a later tick; its event is not sent again meanwhile. */
 void pay_webhooks_deliver_due(pay_core *core);
+
+/* Records what it can of the held attempts of core's store and drops the
+ * rest (shutdown, after the sender stopped); their events stay due, to be
+ * sent once more. */
+void pay_webhooks_forget_unsaved(pay_core *core);
 
 /* Sets or (url NULL) removes a scope's webhook URL; only http(s) URLs. */
 bool pay_webhooks_set_endpoint(pay_core *core, pay_scope scope, int64_t now_us, const char *url,

@@ -207,6 +207,7 @@ static void teardown(daemon_state *d)
     pay_server_stop(d->admin);
     pay_worker_stop(d->core.scheduler_worker);
     pay_worker_stop(d->core.webhook_worker);
+    pay_webhooks_forget_unsaved(&d->core);
     pay_store_close(d->core.store);
     pay_inflight_free(d->core.inflight);
     pay_traces_free(d->core.traces);
