@@ -44,10 +44,25 @@ static pay_store *open_store(const char *path, unsigned readers)
     return store;
 }
 
+/* False, with a message, when db exists and is not an SQLite database: a
+ * typo'd --db must not leave a new master key file next to the wrong file. */
+static bool db_looks_usable(const char *db)
+{
+    FILE *f = fopen(db, "rb");
+    if (!f) return true; /* missing: created; unreadable: the store says why */
+    char head[16];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (n == 0 || (n == sizeof head && memcmp(head, "SQLite format 3", 16) == 0)) return true;
+    fprintf(stderr, "payoutd: cannot open database %s: file is not a database\n", db);
+    return false;
+}
+
 /* The master key, with the loud warning a new one deserves. */
 static bool load_vault(pay_vault *vault, const char *db, const char *key_file)
 {
     char err[512];
+    if (!db_looks_usable(db)) return false;
     bool generated = false;
     if (!pay_vault_load(vault, db, key_file, true, &generated, err, sizeof err)) {
         fprintf(stderr, "payoutd: %s\n", err);

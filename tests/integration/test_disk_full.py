@@ -576,6 +576,9 @@ class DiskFull(unittest.TestCase):
                 with open(db, "rb") as f:
                     self.assertEqual(f.read(), content, "payoutd changed the file")
                 self.assertFalse(os.path.exists(db + "-wal") and os.path.getsize(db + "-wal") > 0)
+                if not content.startswith(b"SQLite format 3\x00"):
+                    # Refused before a master key is made for the wrong file.
+                    self.assertFalse(os.path.exists(db + ".master-key"))
                 # The same for `payoutd merchant create`.
                 p = subprocess.run([PAYOUTD, "merchant", "create", "--db", db, "--json"],
                                    capture_output=True, text=True, timeout=30)
