@@ -14,7 +14,9 @@
  * characters of [A-Za-z0-9_-] and putting the captures back into the
  * pattern gives the path again; a 405 means some other method matches; a
  * route without a query takes no parameter; an accepted query has limit
- * 1..10,000, an id-shaped startingAfter and payoutDateGte <= payoutDateLte.
+ * 1..10,000, an id-shaped startingAfter, payoutDateGte <= payoutDateLte and
+ * no NUL or control byte in any value (%00 decodes to a byte of the value,
+ * as in libmicrohttpd, and must not cut it short).
  */
 #include "fuzz.h"
 
@@ -94,9 +96,10 @@ static int hexval(char c)
     return -1;
 }
 
-/* In place: '+' -> ' ', %XX -> byte (a NUL ends the C string, as it
- * would for libmicrohttpd's callers). */
-static void unescape(char *s)
+/* In place: '+' -> ' ', %XX -> byte. Returns the decoded length, which
+ * counts the bytes after a decoded NUL (%00) as libmicrohttpd's does: the
+ * value is a byte string, not a C string. */
+static size_t unescape(char *s)
 {
     char *o = s;
     for (char *p = s; *p; p++) {
@@ -110,6 +113,7 @@ static void unescape(char *s)
         }
     }
     *o = 0;
+    return (size_t)(o - s);
 }
 
 /* The query of a list route and of a route that takes none: names through
@@ -130,10 +134,11 @@ static void list_query(char *query, const char *const *names, bool with_dates)
             *eq = 0;
             value = eq + 1;
         }
-        unescape(pair);
-        if (value) unescape(value);
-        bool taken =
-            pay_query_take(names, pair, strlen(pair), value, value ? strlen(value) : 0, v, &f);
+        size_t key_len = unescape(pair);
+        size_t value_len = value ? unescape(value) : 0;
+        bool taken = pay_query_take(names, pair, key_len, value, value_len, v, &f);
+        /* a name holding a NUL never passes for a declared one */
+        if (taken) FUZZ_CHECK(!memchr(pair, 0, key_len));
         if (!names) FUZZ_CHECK(!taken); /* a route without a query takes nothing */
         if (!taken) {
             FUZZ_CHECK(f.code == PAY_E_INVALID_REQUEST && f.detail_en[0]);
@@ -148,6 +153,11 @@ static void list_query(char *query, const char *const *names, bool with_dates)
     }
     FUZZ_CHECK(q.limit >= 1 && q.limit <= PAY_LIST_LIMIT_MAX);
     if (!v[0].s) FUZZ_CHECK(q.limit == PAY_LIST_LIMIT_DEFAULT);
+    /* accepted values hold no NUL or other control byte (limit=5%00 is not
+     * a number, startingAfter=<id>%00junk not an id) */
+    for (size_t i = 0; i < 4; i++)
+        for (size_t k = 0; v[i].s && k < v[i].len; k++)
+            FUZZ_CHECK((unsigned char)v[i].s[k] >= 0x20 && v[i].s[k] != 0x7f);
     size_t n = strlen(q.starting_after);
     FUZZ_CHECK(n < sizeof q.starting_after);
     for (size_t i = 0; i < n; i++)

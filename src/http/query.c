@@ -61,12 +61,11 @@ typedef struct walk {
 } walk;
 
 static enum MHD_Result visit(void *cls, enum MHD_ValueKind kind, const char *key,
-                             const char *value)
+                             size_t key_size, const char *value, size_t value_size)
 {
     (void)kind;
     walk *w = cls;
-    if (pay_query_take(w->allowed, key, key ? strlen(key) : 0, value, value ? strlen(value) : 0,
-                       w->values, w->f))
+    if (pay_query_take(w->allowed, key, key_size, value, value_size, w->values, w->f))
         return MHD_YES;
     w->failed = true;
     return MHD_NO;
@@ -77,7 +76,9 @@ bool pay_query_parse(pay_ctx *ctx, const char *const *allowed, pay_query_value *
 {
     memset(values, 0, PAY_QUERY_MAX_PARAMS * sizeof *values);
     walk w = {allowed, values, f, false};
-    MHD_get_connection_values(ctx->conn, MHD_GET_ARGUMENT_KIND, visit, &w);
+    /* The _n iterator hands over lengths: libmicrohttpd's decoded length of
+     * "5%00" is 2, where the C string would say 1. */
+    MHD_get_connection_values_n(ctx->conn, MHD_GET_ARGUMENT_KIND, visit, &w);
     return !w.failed;
 }
 

@@ -6,7 +6,9 @@
  * ctx->query for the handler.
  *
  * Values are byte strings with a length, as libmicrohttpd decodes them
- * (%XX and '+').
+ * (%XX and '+'): a %00 is a NUL inside the value, not its end, so each
+ * reader sees the whole value and refuses what its syntax does not allow
+ * (limit=5%00 is not a number, startingAfter=<id>%00junk is not an id).
  */
 #ifndef PAY_QUERY_H
 #define PAY_QUERY_H

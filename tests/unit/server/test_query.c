@@ -106,6 +106,78 @@ static void test_query_declared_parameters(void)
             P("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "1"));
 }
 
+/* A decoded %00 is a byte of the value (libmicrohttpd's length counts what
+ * follows it), so no reader takes "5%00" for 5 or "<id>%00junk" for <id>;
+ * other control bytes are refused the same way, each with its parameter's
+ * code. */
+static void list_value(int which, const char *value, size_t len, pay_api_err code, int line)
+{
+    pay_query_value v[4] = {{NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}};
+    v[which].s = value;
+    v[which].len = len;
+    pay_list_query q;
+    pay_fault f;
+    memset(&f, 0, sizeof f);
+    bool ok = pay_list_query_from(v, true, &q, &f);
+    if (code == PAY_E_NONE && !ok)
+        pay_test_fail(__FILE__, line, "value %d refused: %s", which, f.detail_en);
+    else if (code != PAY_E_NONE && ok)
+        pay_test_fail(__FILE__, line, "value %d (%zu bytes) accepted; expected %s", which, len,
+                      pay_api_err_code(code));
+    else if (code != PAY_E_NONE && f.code != code)
+        pay_test_fail(__FILE__, line, "value %d: %s, expected %s", which, pay_api_err_code(f.code),
+                      pay_api_err_code(code));
+}
+
+#define LIST_VALUE(which, lit, code) list_value(which, lit, sizeof lit - 1, PAY_E_##code, __LINE__)
+
+static void test_query_nul_and_controls(void)
+{
+    /* accepted as sent */
+    LIST_VALUE(0, "5", NONE);
+    LIST_VALUE(1, "seller_01jfxg2q3w4e5r6t7y8v9x0z1p", NONE);
+    LIST_VALUE(2, "2026-12-01", NONE);
+    /* a NUL inside, at the end, alone */
+    LIST_VALUE(0, "5\0", INVALID_REQUEST);
+    LIST_VALUE(0, "\0", INVALID_REQUEST);
+    LIST_VALUE(0,
+               "5\0"
+               "0",
+               INVALID_REQUEST);
+    LIST_VALUE(1, "seller_01jfxg2q3w4e5r6t7y8v9x0z1p\0junk", INVALID_PAGING_KEY);
+    LIST_VALUE(1, "seller_01jfxg2q3w4e5r6t7y8v9x0z1p\0", INVALID_PAGING_KEY);
+    LIST_VALUE(1, "\0", INVALID_PAGING_KEY);
+    LIST_VALUE(2, "2026-12-01\0", INVALID_DATE);
+    LIST_VALUE(3, "2026-12-01\0x", INVALID_DATE);
+    /* other control bytes, SP and DEL */
+    static const char ctl[] = {1, 9, 10, 13, 27, 31, 32, 127};
+    for (size_t i = 0; i < sizeof ctl; i++) {
+        char lim[] = {'5', ctl[i]};
+        char id[] = {'s', 'e', 'l', 'l', 'e', 'r', '_', '1', ctl[i]};
+        char date[] = {'2', '0', '2', '6', '-', '1', '2', '-', '0', '1', ctl[i]};
+        list_value(0, lim, sizeof lim, PAY_E_INVALID_REQUEST, __LINE__);
+        list_value(1, id, sizeof id, PAY_E_INVALID_PAGING_KEY, __LINE__);
+        list_value(2, date, sizeof date, PAY_E_INVALID_DATE, __LINE__);
+    }
+    /* a name with a NUL is not the name before it: "limit%00=5" is unknown */
+    pay_query_value v[PAY_QUERY_MAX_PARAMS];
+    pay_fault f;
+    const pair nul_key[] = {{"limit\0", 6, "5", 1}};
+    CHECK(!take_all(pay_list_params, nul_key, 1, v, &f));
+    CHECK_CONTAINS(f.detail_en, "limit\\x00: unsupported query parameter");
+    const pair nul_key2[] = {{"limit\0x", 7, "5", 1}};
+    CHECK(!take_all(pay_list_params, nul_key2, 1, v, &f));
+    CHECK_CONTAINS(f.detail_en, "limit\\x00x: unsupported");
+    /* a value keeps its length through pay_query_take */
+    const pair nul_value[] = {{"limit", 5, "5\0", 2}};
+    REQUIRE(take_all(pay_list_params, nul_value, 1, v, &f));
+    CHECK(v[0].len == 2 && v[0].s[1] == 0);
+    CHECK(!pay_query_is_cstr(&v[0]));
+    const pair plain[] = {{"limit", 5, "5", 1}};
+    REQUIRE(take_all(pay_list_params, plain, 1, v, &f));
+    CHECK(pay_query_is_cstr(&v[0]));
+}
+
 /* Only the lists declare a query; every other route takes none, so a new
  * route refuses parameters unless it names them. */
 static void test_routes_declare_queries(void)
@@ -153,4 +225,4 @@ static void test_routes_declare_queries(void)
 }
 
 PAY_TEST_MAIN(PAY_TEST(test_query_no_parameters), PAY_TEST(test_query_declared_parameters),
-              PAY_TEST(test_routes_declare_queries))
+              PAY_TEST(test_query_nul_and_controls), PAY_TEST(test_routes_declare_queries))
