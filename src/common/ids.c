@@ -1,16 +1,62 @@
 #include "common/ids.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/text.h"
 #include "payout/jwe.h"
 
+/* RAND_bytes costs a few microseconds per call in OpenSSL 3 (a DRBG round
+ * trip with its locking), and a request needs several small values: trace
+ * id, IVs, nonces, object ids. Each thread draws RAND_BATCH bytes at once and
+ * hands each byte out once, wiping it as it goes. A fork() makes the child
+ * drop what it inherited: two processes handing out the same bytes would
+ * repeat a GCM IV under one key. Large requests go to OpenSSL directly. */
+#define RAND_BATCH 512
+#define RAND_DIRECT 64
+
+static atomic_uint fork_generation;
+static pthread_once_t fork_hook_once = PTHREAD_ONCE_INIT;
+
+static void after_fork_in_child(void)
+{
+    atomic_fetch_add(&fork_generation, 1);
+}
+
+static void install_fork_hook(void)
+{
+    pthread_atfork(NULL, NULL, after_fork_in_child);
+}
+
+static _Thread_local struct {
+    uint8_t bytes[RAND_BATCH];
+    size_t left; /* unused bytes, at the end of the batch */
+    unsigned generation;
+} batch;
+
 bool pay_random_bytes(void *buf, size_t n)
 {
-    return RAND_bytes(buf, (int)n) == 1;
+    if (n > RAND_DIRECT) return RAND_bytes(buf, (int)n) == 1;
+    pthread_once(&fork_hook_once, install_fork_hook);
+    unsigned generation = atomic_load(&fork_generation);
+    if (batch.generation != generation) {
+        OPENSSL_cleanse(batch.bytes, sizeof batch.bytes);
+        batch.left = 0;
+        batch.generation = generation;
+    }
+    if (batch.left < n) {
+        if (RAND_bytes(batch.bytes, RAND_BATCH) != 1) return false;
+        batch.left = RAND_BATCH;
+    }
+    uint8_t *take = batch.bytes + RAND_BATCH - batch.left;
+    memcpy(buf, take, n);
+    OPENSSL_cleanse(take, n);
+    batch.left -= n;
+    return true;
 }
 
 bool pay_trace_id_new(char out[PAY_TRACE_ID_LEN + 1])
@@ -64,7 +110,8 @@ bool pay_object_id_new(const char *prefix, int64_t unix_us, char *out, size_t ca
         last_rand[0] &= 0x7f; /* leave room to increment within this ms */
     }
     last_ms = ms;
-    for (int i = 0; i < 6; i++) bytes[i] = (uint8_t)(ms >> (40 - 8 * i));
+    for (int i = 0; i < 6; i++)
+        bytes[i] = (uint8_t)(ms >> (40 - 8 * i));
     memcpy(bytes + 6, last_rand, 10);
     pthread_mutex_unlock(&ulid_lock);
 

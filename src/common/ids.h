@@ -15,7 +15,9 @@
 #define PAY_ULID_LEN 26
 #define PAY_OBJECT_ID_MAX 40 /* longest prefix we use + 26 + NUL, with room */
 
-/* Fills buf from the CSPRNG; false only if OpenSSL cannot seed. */
+/* Fills buf from the CSPRNG; false only if OpenSSL cannot seed. Small
+ * requests are served from a per-thread batch (every byte once; a forked
+ * child never reuses its parent's batch). */
 bool pay_random_bytes(void *buf, size_t n);
 
 /* 32 lowercase hex chars + NUL. */

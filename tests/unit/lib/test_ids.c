@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/ids.h"
@@ -211,6 +213,54 @@ static void test_uuid_v4(void)
     }
     /* the two variant bits are fixed, the next two are random */
     CHECK(seen_variant[0] && seen_variant[1] && seen_variant[2] && seen_variant[3]);
+}
+
+/* Small draws come from a per-thread batch: every byte once, and a forked
+ * child must not hand out what its parent will (a repeated GCM IV). */
+static void test_random_bytes_batch_and_fork(void)
+{
+    /* consecutive small draws never repeat, across batch refills */
+    enum { DRAWS = 200 };
+    static uint8_t seen[DRAWS][12];
+    for (int i = 0; i < DRAWS; i++) {
+        REQUIRE(pay_random_bytes(seen[i], sizeof seen[i]));
+        for (int j = 0; j < i; j++)
+            CHECK(memcmp(seen[i], seen[j], sizeof seen[i]) != 0);
+    }
+    uint8_t zero[12] = {0};
+    REQUIRE(pay_random_bytes(zero, 0)); /* nothing asked, nothing taken */
+
+    /* draw one value so the batch is part-used, then fork: the child's next
+     * value must differ from the parent's next value */
+    uint8_t warm[12], parent_next[12], child_next[12];
+    REQUIRE(pay_random_bytes(warm, sizeof warm));
+    int pipefd[2];
+    REQUIRE(pipe(pipefd) == 0);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        uint8_t v[12];
+        bool ok = pay_random_bytes(v, sizeof v);
+        ssize_t w = ok ? write(pipefd[1], v, sizeof v) : -1;
+        _exit(w == (ssize_t)sizeof v ? 0 : 1);
+    }
+    close(pipefd[1]);
+    REQUIRE(pay_random_bytes(parent_next, sizeof parent_next));
+    CHECK(read(pipefd[0], child_next, sizeof child_next) == (ssize_t)sizeof child_next);
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(memcmp(parent_next, child_next, sizeof child_next) != 0);
+
+    /* a large draw bypasses the batch and is filled completely */
+    uint8_t big[1000];
+    memset(big, 0, sizeof big);
+    REQUIRE(pay_random_bytes(big, sizeof big));
+    size_t zeros = 0;
+    for (size_t i = 0; i < sizeof big; i++)
+        zeros += big[i] == 0;
+    CHECK(zeros < 30); /* about 4 expected */
 }
 
 static void test_random_alnum(void)
@@ -497,8 +547,8 @@ static void test_buf_steal_and_oom(void)
 PAY_TEST_MAIN(PAY_TEST(test_trace_id), PAY_TEST(test_object_id_ulid_known_answer),
               PAY_TEST(test_object_id_format_and_capacity),
               PAY_TEST(test_object_id_tight_loop_increasing), PAY_TEST(test_object_id_time_order),
-              PAY_TEST(test_uuid_v4), PAY_TEST(test_random_alnum), PAY_TEST(test_utf8_valid),
-              PAY_TEST(test_utf8_count), PAY_TEST(test_all_digits), PAY_TEST(test_strlcpy),
-              PAY_TEST(test_ascii_ieq), PAY_TEST(test_hex_and_ct_equal),
-              PAY_TEST(test_buf_append_and_printf), PAY_TEST(test_buf_growth),
-              PAY_TEST(test_buf_steal_and_oom))
+              PAY_TEST(test_uuid_v4), PAY_TEST(test_random_bytes_batch_and_fork),
+              PAY_TEST(test_random_alnum), PAY_TEST(test_utf8_valid), PAY_TEST(test_utf8_count),
+              PAY_TEST(test_all_digits), PAY_TEST(test_strlcpy), PAY_TEST(test_ascii_ieq),
+              PAY_TEST(test_hex_and_ct_equal), PAY_TEST(test_buf_append_and_printf),
+              PAY_TEST(test_buf_growth), PAY_TEST(test_buf_steal_and_oom))
