@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/text.h"
+#include "crypto/digest.h"
 
 bool pay_idem_key_check(const char *key, pay_fault *f)
 {
@@ -29,8 +30,9 @@ void pay_idem_scope_hash(int64_t api_key_id, const char *method, const char *pat
     /* Length-prefixed fields, so no two scopes can share a serialization. */
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned int n = 32;
+    memset(out, 0, 32); /* what a failed digest leaves: a scope nothing else hashes to */
     const char *parts[] = {method, path, key};
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(md, pay_sha256_md(), NULL);
     EVP_DigestUpdate(md, &api_key_id, sizeof api_key_id);
     for (int i = 0; i < 3; i++) {
         uint64_t len = strlen(parts[i]);

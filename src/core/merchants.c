@@ -10,11 +10,11 @@
 #include "core/authcache.h"
 #include "core/ledger.h"
 #include "core/vault.h"
+#include "crypto/digest.h"
 
 void pay_key_lookup_hash(const char *key, size_t len, uint8_t out[32])
 {
-    unsigned int n = 32;
-    EVP_Digest(key, len, out, &n, EVP_sha256(), NULL);
+    if (!pay_sha256(key, len, out)) memset(out, 0, 32); /* matches no stored key */
 }
 
 static bool issue_api_key(char out[PAY_API_KEY_BUF], pay_env env, const char *kind)
