@@ -141,10 +141,10 @@ static pay_store_rc check_item(pay_tx *tx, request_job *job, size_t i, int64_t *
                        i, p->ref_payout_id);
         return PAY_STORE_ABORT;
     }
-    pay_seller seller = {0};
-    rc = tx->ops->seller_get(tx, scope, p->destination, &seller);
-    if (rc == PAY_STORE_NOTFOUND || (rc == PAY_STORE_OK && seller.deleted)) {
-        pay_seller_clear(&seller);
+    pay_seller_status status = PAY_SELLER_APPROVAL_REQUIRED;
+    bool deleted = false;
+    rc = tx->ops->seller_state(tx, scope, p->destination, &status, &deleted);
+    if (rc == PAY_STORE_NOTFOUND || (rc == PAY_STORE_OK && deleted)) {
         pay_fault_set2(f, PAY_E_NOT_FOUND,
                        "[%zu].destination: 셀러 %s 를 찾을 수 없습니다 (refPayoutId: %s)",
                        "[%zu].destination: seller %s not found (refPayoutId: %s)", i,
@@ -152,21 +152,17 @@ static pay_store_rc check_item(pay_tx *tx, request_job *job, size_t i, int64_t *
         return PAY_STORE_ABORT;
     }
     if (rc != PAY_STORE_OK) return rc;
-    if (!pay_seller_status_payable(seller.status)) {
+    if (!pay_seller_status_payable(status)) {
         pay_fault_set2(f, PAY_E_FORBIDDEN_SELLER_PAYOUT,
                        "refPayoutId: %s, 셀러 상태: %s", "refPayoutId: %s, seller status: %s",
-                       p->ref_payout_id, pay_seller_status_name(seller.status));
-        pay_seller_clear(&seller);
+                       p->ref_payout_id, pay_seller_status_name(status));
         return PAY_STORE_ABORT;
     }
-    if (seller.status == PAY_SELLER_PARTIALLY_APPROVED) {
+    if (status == PAY_SELLER_PARTIALLY_APPROVED) {
         int64_t week = 0;
-        rc = tx->ops->seller_recent_total(tx, scope, seller.id,
+        rc = tx->ops->seller_recent_total(tx, scope, p->destination,
                                           job->a->now_us - PAY_WEEKLY_LIMIT_WINDOW_US, &week);
-        if (rc != PAY_STORE_OK) {
-            pay_seller_clear(&seller);
-            return rc;
-        }
+        if (rc != PAY_STORE_OK) return rc;
         int64_t total = week + batch_total_before(job, i) + p->amount;
         if (total > PAY_WEEKLY_LIMIT) {
             pay_fault_set2(f, PAY_E_FORBIDDEN_SELLER_PAYOUT,
@@ -176,11 +172,11 @@ static pay_store_rc check_item(pay_tx *tx, request_job *job, size_t i, int64_t *
                            "PARTIALLY_APPROVED seller (%lld KRW in 7 days); the seller is now "
                            "KYC_REQUIRED",
                            p->ref_payout_id, (long long)PAY_WEEKLY_LIMIT, (long long)total);
-            job->kyc_seller = seller; /* moves to KYC_REQUIRED, spec §10 #14 */
-            return PAY_STORE_ABORT;
+            /* moves to KYC_REQUIRED, spec §10 #14: the whole row is needed */
+            rc = tx->ops->seller_get(tx, scope, p->destination, &job->kyc_seller);
+            return rc == PAY_STORE_OK ? PAY_STORE_ABORT : rc;
         }
     }
-    pay_seller_clear(&seller);
     if (p->amount > *available) {
         pay_fault_set2(f, PAY_E_NOT_ENOUGH_AMOUNT,
                        "[%zu] refPayoutId: %s, 요청 %lld원 > 남은 지급가능금액 %lld원",

@@ -106,6 +106,10 @@ struct pay_store_ops {
     /* sellers; insert returns CONFLICT when refSellerId was ever used */
     pay_store_rc (*seller_insert)(pay_tx *tx, const pay_seller *s);
     pay_store_rc (*seller_get)(pay_tx *tx, pay_scope scope, const char *id, pay_seller *out);
+    /* status and deleted flag only: the payout path's check, without
+     * decoding the seller's JSON documents */
+    pay_store_rc (*seller_state)(pay_tx *tx, pay_scope scope, const char *id,
+                                 pay_seller_status *status, bool *deleted);
     /* Rewrites a stored seller (matched by id and scope). */
     pay_store_rc (*seller_update)(pay_tx *tx, const pay_seller *s);
     /* The list position of a seller id, deleted or not (for cursors). */

@@ -64,6 +64,7 @@
                      " status, company, individual, account, metadata, created_at_us,"             \
                      " updated_at_us, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")    \
     X(SELLER_GET, "SELECT " SELLER_COLS " FROM sellers WHERE id = ? AND merchant_id = ? AND env = ?") \
+    X(SELLER_STATE, "SELECT status, deleted FROM sellers WHERE id = ? AND merchant_id = ? AND env = ?") \
     X(SELLER_UPDATE, "UPDATE sellers SET business_type = ?, status = ?, company = ?,"              \
                      " individual = ?, account = ?, metadata = ?, updated_at_us = ?, deleted = ?"  \
                      " WHERE id = ? AND merchant_id = ? AND env = ?")                              \
@@ -565,6 +566,24 @@ static pay_store_rc seller_get(pay_tx *t, pay_scope scope, const char *id, pay_s
     sqlite3_reset(s);
     if (rc == SQLITE_DONE) return PAY_STORE_NOTFOUND;
     return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "seller get");
+}
+
+static pay_store_rc seller_state(pay_tx *t, pay_scope scope, const char *id,
+                                 pay_seller_status *status, bool *deleted)
+{
+    sq_tx *tx = (sq_tx *)t;
+    sqlite3_stmt *s = prep(tx, SQL_SELLER_STATE);
+    if (!s) return PAY_STORE_IO;
+    bind_text(s, 1, id);
+    bind_scope(s, 2, scope);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *status = (pay_seller_status)sqlite3_column_int(s, 0);
+        *deleted = sqlite3_column_int(s, 1) != 0;
+    }
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) return PAY_STORE_NOTFOUND;
+    return rc == SQLITE_ROW ? PAY_STORE_OK : fail(tx->conn->db, rc, "seller state");
 }
 
 /* ---- payouts ------------------------------------------------------------- */
@@ -1613,6 +1632,7 @@ static const pay_store_ops sqlite_ops = {
     .nonce_prune = nonce_prune,
     .seller_insert = seller_insert,
     .seller_get = seller_get,
+    .seller_state = seller_state,
     .seller_update = seller_update,
     .seller_seq = seller_seq,
     .seller_list = seller_list,
