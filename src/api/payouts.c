@@ -60,6 +60,10 @@ void pay_api_payouts_create(pay_ctx *ctx, const json_t *body)
     }
     pay_reply_begin(&cc->reply, ctx, "payout-list", render_batch, pay_payouts_items(cc->req));
     ctx->async_state = cc;
+    if (!pay_reply_render_now(&cc->reply)) {
+        payouts_created(ctx, PAY_STORE_NOMEM); /* nothing written */
+        return;
+    }
     if (!pay_ctx_write_async(ctx, pay_payouts_write, cc->req, payouts_created))
         payouts_created(ctx, pay_store_write(ctx->core->store, pay_payouts_write, cc->req));
 }

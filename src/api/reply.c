@@ -13,6 +13,7 @@ static pay_store_rc claim_nonce(pay_tx *tx, void *arg)
 static pay_store_rc store_answer(pay_tx *tx, void *arg)
 {
     pay_reply *r = arg;
+    if (r->text_final) return pay_ctx_commit(tx, r->ctx, r->text);
     free(r->text);
     r->text = NULL;
     if (r->ctx->idem_active) {
@@ -30,10 +31,19 @@ void pay_reply_begin(pay_reply *r, pay_ctx *ctx, const char *entity_type, pay_en
     r->render = render;
     r->result = result;
     r->text = NULL;
+    r->text_final = false;
     r->hook.first = claim_nonce;
     r->hook.fn = store_answer;
     r->hook.arg = r;
     ctx->actor.on_commit = ctx->idem_active || ctx->nonce_pending ? &r->hook : NULL;
+}
+
+bool pay_reply_render_now(pay_reply *r)
+{
+    if (!r->ctx->idem_active) return true; /* rendered after the commit */
+    r->text = pay_envelope_entity(r->ctx, r->entity_type, r->render(r->result));
+    r->text_final = r->text != NULL;
+    return r->text_final;
 }
 
 void pay_reply_ok(pay_reply *r)

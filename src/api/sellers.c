@@ -59,6 +59,10 @@ void pay_api_sellers_create(pay_ctx *ctx, const json_t *body)
     pay_reply_begin(&cc->reply, ctx, "seller", render_seller,
                     pay_seller_registration_seller(cc->reg));
     ctx->async_state = cc;
+    if (!pay_reply_render_now(&cc->reply)) {
+        seller_registered(ctx, PAY_STORE_NOMEM); /* nothing written */
+        return;
+    }
     if (!pay_ctx_write_async(ctx, pay_seller_register_write, cc->reg, seller_registered))
         seller_registered(ctx, pay_store_write(ctx->core->store, pay_seller_register_write, cc->reg));
 }
