@@ -432,7 +432,16 @@ void pay_admin_clock_set(pay_ctx *ctx, const json_t *body)
     pay_scope scope = {m.id, PAY_ENV_TEST};
     int moved = 0;
     int64_t now = pay_clock_now(ctx->core->clock, &m, PAY_ENV_TEST);
-    pay_scheduler_run_scope(ctx->core, scope, now, &moved);
+    if (!pay_scheduler_run_scope(ctx->core, scope, now, &moved)) {
+        /* The clock did move; what it made due is applied once the store
+         * takes writes again (the scheduler retries every tick). */
+        pay_fault f;
+        pay_fault_setf(&f, PAY_E_STORAGE_UNAVAILABLE,
+                       "the sandbox clock moved, but the steps it made due could not be saved "
+                       "yet; the scheduler applies them as soon as storage recovers");
+        pay_respond_fault(ctx, &f);
+        return;
+    }
     pay_worker_kick(ctx->core->webhook_worker);
     json_t *o = json_object();
     json_object_set_new(o, "now", time_json(now));
