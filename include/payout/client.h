@@ -9,10 +9,15 @@
  * caller always gets the HTTP status, the error code and message, and the
  * trace id in a pay_call.
  *
- * Retries: network failures, 5xx and 409 IDEMPOTENT_REQUEST_PROCESSING are
- * retried with backoff; a POST always carries an Idempotency-Key (generated
- * when the caller gives none) and keeps it across retries, so a retried
- * payout is made once. 4xx answers are never retried.
+ * Retries: transient network failures (connect refused or timed out, a
+ * reset, an empty or cut answer, a timeout), 5xx, 429 and 409
+ * IDEMPOTENT_REQUEST_PROCESSING are retried with capped exponential backoff,
+ * waiting at least what a Retry-After asks; failures that asking again
+ * cannot fix (a bad URL, an untrusted certificate) are not, and the message
+ * says why. A POST always carries an Idempotency-Key (generated when the
+ * caller gives none) and keeps it across retries, so a retried payout is made
+ * once; a DELETE, which carries none, is retried only when it never reached
+ * the server. Other 4xx answers are never retried.
  *
  * Ownership: pay_client_new / pay_client_free. Results (pay_seller_result,
  * pay_payout_list, ...) are owned by the caller and freed with their _free
@@ -37,6 +42,11 @@ extern "C" {
 
 #define PAY_DEFAULT_BASE_URL "https://api.tosspayments.com"
 
+/* Limits of the retry policy (pay_client_new refuses larger settings). */
+#define PAY_CLIENT_RETRIES_MAX 10       /* max_retries */
+#define PAY_CLIENT_BACKOFF_MAX_MS 30000 /* one backoff wait, doubling and jitter included */
+#define PAY_CLIENT_RETRY_AFTER_MAX_S 60 /* a longer Retry-After ends the retries */
+
 typedef struct pay_client pay_client;
 
 typedef struct pay_client_config {
@@ -45,8 +55,10 @@ typedef struct pay_client_config {
     const char *security_key;     /* 64 hex characters (required for sealed calls) */
     long connect_timeout_ms;      /* 0: 10 s */
     long timeout_ms;              /* 0: 60 s per attempt */
-    int max_retries;              /* extra attempts after the first; -1: none; 0: default 2 */
-    long retry_backoff_ms;        /* first backoff, doubled each retry; 0: 250 ms */
+    int max_retries;              /* extra attempts after the first, at most
+                                     PAY_CLIENT_RETRIES_MAX; -1: none; 0: default 2 */
+    long retry_backoff_ms;        /* first backoff, doubled each retry up to
+                                     PAY_CLIENT_BACKOFF_MAX_MS; 0: 250 ms */
     const char *accept_language;  /* e.g. "en-US"; NULL: the server default (Korean) */
     bool encrypt_reads;           /* send the security-mode header on GET/DELETE too */
     const char *ca_file;          /* extra CA bundle (a self-signed payoutd); NULL: system */

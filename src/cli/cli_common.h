@@ -23,12 +23,12 @@
 #include "payout/client.h"
 
 #define PAYCTL_VERSION "0.1.0"
-#define PAYCTL_INPUT_MAX (16 * 1024 * 1024) /* longest --file / stdin input read */
-#define PAYCTL_KEY_FILE_MAX 4096            /* a key file is one short line */
-#define PAYCTL_META_MAX 16                  /* --meta pairs accepted (the API allows 5) */
-#define PAYCTL_TIMEOUT_MAX 3600             /* --timeout SECONDS */
-#define PAYCTL_RETRIES_MAX 10               /* --retries N */
-#define PAYCTL_ID_MAX 64                    /* ids that go into a path */
+#define PAYCTL_INPUT_MAX (16 * 1024 * 1024)       /* longest --file / stdin input read */
+#define PAYCTL_KEY_FILE_MAX 4096                  /* a key file is one short line */
+#define PAYCTL_META_MAX 16                        /* --meta pairs accepted (the API allows 5) */
+#define PAYCTL_TIMEOUT_MAX 3600                   /* --timeout SECONDS */
+#define PAYCTL_RETRIES_MAX PAY_CLIENT_RETRIES_MAX /* --retries N: libpayout's limit */
+#define PAYCTL_ID_MAX 64                          /* ids that go into a path */
 
 /* Global options: accepted before the command and after it. */
 typedef struct payctl_globals {

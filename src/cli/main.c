@@ -45,17 +45,6 @@ static const char main_help[] =
     "  payoutctl --verbose payouts get FPA_01kf0w9vdgezd8rdkrt43qvq3g\n"
     "Run payoutctl <command> --help for a command's options and examples.\n";
 
-/* TEMPORARY fallback until src/cli/cli_jwe.c (another engineer's) is in
- * the tree: its strong payctl_jwe replaces this weak one at link time, so
- * nothing here needs to change when it lands. */
-__attribute__((weak)) int payctl_jwe(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "payoutctl: jwe commands are not built\n");
-    return PAYCTL_USAGE;
-}
-
 typedef int (*group_fn)(int, char **);
 
 static group_fn find_group(const char *name)

@@ -190,16 +190,21 @@ static pay_err call_json(pay_client *c, const char *method, const char *path, js
     return rc;
 }
 
+/* Bad input: nothing is sent. The outputs say why; the caller's inputs
+ * (idempotency_key) are left as they were (pay_call_reset). */
+static void refuse(pay_call *call, const char *why)
+{
+    pay_call_reset(call);
+    call->outcome = PAY_CALL_LOCAL_ERROR;
+    snprintf(call->message, sizeof call->message, "%s; nothing was sent", why);
+}
+
 static bool date_ok(const char *d, pay_call *call)
 {
     size_t n = d ? strlen(d) : 0;
     bool ok = n == 10;
     for (size_t i = 0; ok && i < n; i++) ok = (d[i] >= '0' && d[i] <= '9') || d[i] == '-';
-    if (!ok) {
-        memset(call, 0, sizeof *call);
-        call->outcome = PAY_CALL_LOCAL_ERROR;
-        snprintf(call->message, sizeof call->message, "a date is yyyy-MM-dd");
-    }
+    if (!ok) refuse(call, "a date is yyyy-MM-dd");
     return ok;
 }
 
@@ -230,12 +235,7 @@ static bool id_ok(const char *id, pay_call *call)
     for (size_t i = 0; ok && i < n; i++)
         ok = (id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
              (id[i] >= '0' && id[i] <= '9') || id[i] == '_' || id[i] == '-';
-    if (!ok) {
-        memset(call, 0, sizeof *call);
-        call->outcome = PAY_CALL_LOCAL_ERROR;
-        snprintf(call->message, sizeof call->message,
-                 "an id is 1-64 characters of A-Z a-z 0-9 _ -");
-    }
+    if (!ok) refuse(call, "an id is 1-64 characters of A-Z a-z 0-9 _ -");
     return ok;
 }
 

@@ -5,6 +5,7 @@
  * deciding what it means (case C14: classify first, decrypt second).
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -48,6 +49,14 @@ pay_err pay_client_new(const pay_client_config *cfg, pay_client **out, pay_error
     if (strchr(cfg->secret_key, ':') || strpbrk(cfg->secret_key, " \t\r\n"))
         return pay_error_set(err, PAY_ERR_INVALID_ARG,
                              "the secret key must not contain ':' or whitespace");
+    /* A named limit on both: more retries, or longer waits, would hold a
+     * caller for many minutes, and doubling an unbounded wait overflows. */
+    if (cfg->max_retries > PAY_CLIENT_RETRIES_MAX)
+        return pay_error_set(err, PAY_ERR_INVALID_ARG, "max_retries is at most %d (got %d)",
+                             PAY_CLIENT_RETRIES_MAX, cfg->max_retries);
+    if (cfg->retry_backoff_ms > PAY_CLIENT_BACKOFF_MAX_MS)
+        return pay_error_set(err, PAY_ERR_INVALID_ARG, "retry_backoff_ms is at most %d (got %ld)",
+                             PAY_CLIENT_BACKOFF_MAX_MS, cfg->retry_backoff_ms);
     pay_client *c = calloc(1, sizeof *c);
     if (!c) return pay_error_set(err, PAY_ERR_NOMEM, NULL);
     if (cfg->security_key) {
@@ -117,7 +126,9 @@ typedef struct exchange {
     bool too_large;
     char content_type[128];
     char trace_id[PAY_TRACE_ID_BUF];
+    char retry_after[64];
     bool replayed;
+    bool sent; /* bytes of the request reached the connection */
 } exchange;
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -153,6 +164,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
     char flag[16];
     header_value(line, n, "Content-Type", x->content_type, sizeof x->content_type);
     header_value(line, n, "X-TossPayments-Trace-Id", x->trace_id, sizeof x->trace_id);
+    header_value(line, n, "Retry-After", x->retry_after, sizeof x->retry_after);
     if (header_value(line, n, "Idempotent-Replayed", flag, sizeof flag))
         x->replayed = strcasecmp(flag, "true") == 0;
     return n;
@@ -214,6 +226,11 @@ static CURLcode perform(pay_client *c, const char *method, const char *url, cons
     if (rc == CURLE_FILESIZE_EXCEEDED) x->too_large = true;
     *status = 0;
     if (rc == CURLE_OK || x->too_large) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    /* The request's header bytes written (0 when connect or TLS failed):
+     * whether the server may have seen, and run, this attempt. */
+    long request_size = 0;
+    x->sent =
+        curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size) != CURLE_OK || request_size > 0;
     curl_slist_free_all(hs);
     return rc;
 }
@@ -366,25 +383,157 @@ static bool idempotency_key_ok(const char *key, pay_call *call)
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
+    /* Only a signal cuts a sleep short; looping on any other error (EINVAL)
+     * would spin for ever. */
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }
 
-static bool retryable(pay_call *call, CURLcode rc, long status)
-{
-    if (rc != CURLE_OK) return true; /* nothing came back: try again */
-    if (status >= 500) return true;
-    return status == 409 && strcmp(call->code, "IDEMPOTENT_REQUEST_PROCESSING") == 0;
-}
+/* ---- retries ------------------------------------------------------------------------ */
 
-pay_err pay_client_request(pay_client *c, const char *method, const char *path,
-                           const char *json_body, bool seal, char **envelope, pay_call *call)
+void pay_call_reset(pay_call *call)
 {
     const char *given_key = call->idempotency_key;
     memset(call, 0, sizeof *call);
     call->idempotency_key = given_key;
+}
+
+/*
+ * Which libcurl failures are tried again (libcurl-errors(3) lists every
+ * CURLcode). A retry is worth its wait only when the next attempt may meet
+ * a different network or server state, so this is an allow-list:
+ *
+ *   COULDNT_RESOLVE_HOST, _PROXY  a resolver timeout gives the same code as a
+ *                        name that does not exist, so curl's own --retry
+ *                        counts it transient; nothing was sent, so the only
+ *                        cost of a typo is the backoff
+ *   COULDNT_CONNECT      refused: a server restarting, a full backlog
+ *   OPERATION_TIMEDOUT   the connect or the whole-attempt timeout
+ *   SSL_CONNECT_ERROR    the handshake broke off: libcurl reports a reset or
+ *                        EOF during the handshake with this code (certificate
+ *                        failures have their own codes, below)
+ *   SEND_ERROR, RECV_ERROR  the connection failed in mid-exchange
+ *   GOT_NOTHING          closed without a byte of answer
+ *   PARTIAL_FILE         the answer was cut short
+ *   HTTP2, HTTP2_STREAM  the connection or stream was refused or reset
+ *                        (GOAWAY, REFUSED_STREAM)
+ *
+ * Everything else would fail the same way again: a URL libcurl cannot use
+ * (UNSUPPORTED_PROTOCOL, URL_MALFORMAT, NOT_BUILT_IN), a server that is not
+ * trusted (PEER_FAILED_VERIFICATION covers an unknown CA, a self-signed or
+ * expired certificate and a wrong name; SSL_ISSUER_ERROR,
+ * SSL_PINNEDPUBKEYNOTMATCH, SSL_INVALIDCERTSTATUS), the client's own TLS
+ * files (SSL_CACERT_BADFILE, SSL_CRL_BADFILE, SSL_CERTPROBLEM), nothing in
+ * common (SSL_CIPHER), an answer that is not HTTP (WEIRD_SERVER_REPLY, or
+ * BAD_CONTENT_ENCODING), and local failures (OUT_OF_MEMORY, WRITE_ERROR: the
+ * body callback refused for want of memory; an answer over the size cap is
+ * handled before this). A code this list does not know, such as one a newer
+ * libcurl adds, is not retried either: a retry must be a known good bet.
+ */
+const char *pay_client_curl_not_retried(int curl_code)
+{
+    switch ((CURLcode)curl_code) {
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return NULL;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_NOT_BUILT_IN:
+        return "the base URL cannot be used; it must be http:// or https:// and a host";
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        return "the server's certificate is not trusted, and asking again cannot change that "
+               "(a server with its own CA needs that CA's file as ca_file)";
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+        return "a certificate file of the client's TLS setup cannot be used";
+    case CURLE_SSL_CIPHER:
+        return "the client and the server have no TLS cipher in common";
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_BAD_CONTENT_ENCODING:
+        return "the server's answer is not HTTP the client can read";
+    case CURLE_OUT_OF_MEMORY:
+    case CURLE_WRITE_ERROR:
+        return "the client ran out of memory";
+    default:
+        return "this failure does not go away by asking again";
+    }
+}
+
+#define RETRY_AFTER_CLAMP_S 1000000000LL /* ~31 years: "never", without overflow */
+
+long pay_client_retry_after_s(const char *value, long long now)
+{
+    if (!value || !value[0]) return -1;
+    if (value[0] >= '0' && value[0] <= '9') {
+        long long s = 0;
+        for (const char *p = value; *p; p++) {
+            if (*p < '0' || *p > '9') return -1;
+            if (s < RETRY_AFTER_CLAMP_S) s = s * 10 + (*p - '0');
+        }
+        return (long)(s < RETRY_AFTER_CLAMP_S ? s : RETRY_AFTER_CLAMP_S);
+    }
+    time_t when = curl_getdate(value, NULL); /* IMF-fixdate and the obsolete forms */
+    if (when == (time_t)-1) return -1;
+    long long d = (long long)when - now;
+    return (long)(d <= 0 ? 0 : d < RETRY_AFTER_CLAMP_S ? d : RETRY_AFTER_CLAMP_S);
+}
+
+long pay_client_retry_delay_ms(long backoff_ms, int attempt, long retry_after_s, unsigned jitter)
+{
+    long long wait = backoff_ms > 0 ? backoff_ms : 0;
+    if (wait > PAY_CLIENT_BACKOFF_MAX_MS) wait = PAY_CLIENT_BACKOFF_MAX_MS;
+    for (int i = 0; i < attempt && wait > 0 && wait < PAY_CLIENT_BACKOFF_MAX_MS; i++)
+        wait *= 2;
+    wait += wait * (jitter & 0xffu) / 1024; /* up to 25%, so clients that failed together spread */
+    if (wait > PAY_CLIENT_BACKOFF_MAX_MS) wait = PAY_CLIENT_BACKOFF_MAX_MS;
+    /* Retry-After is the earliest the server wants to see us again. */
+    if (retry_after_s >= 0 && (long long)retry_after_s * 1000 > wait)
+        wait = (long long)retry_after_s * 1000;
+    return (long)wait;
+}
+
+/* Says in the message why a failure that might otherwise be retried was not. */
+static void note_not_retried(pay_call *call, const char *why)
+{
+    size_t n = strlen(call->message);
+    snprintf(call->message + n, sizeof call->message - n, "%s(not retried: %s)", n ? " " : "", why);
+}
+
+/* A DELETE has no Idempotency-Key (payoutd, like the API, keys POSTs only):
+ * once the server may have run it, a second one would answer 404 for what
+ * the first deleted. */
+static const char delete_ran[] = "a DELETE carries no Idempotency-Key and may already have run; "
+                                 "asking again could answer NOT_FOUND for what it deleted";
+
+pay_err pay_client_request(pay_client *c, const char *method, const char *path,
+                           const char *json_body, bool seal, char **envelope, pay_call *call)
+{
+    pay_call_reset(call);
+    const char *given_key = call->idempotency_key;
     *envelope = NULL;
     bool post = strcmp(method, "POST") == 0;
+    bool get = strcmp(method, "GET") == 0;
+    /* Exactly the API's methods: a change spelled any other way ("post",
+     * "PATCH") would go without an Idempotency-Key and be retried. */
+    if (!post && !get && strcmp(method, "DELETE") != 0) {
+        call->outcome = PAY_CALL_LOCAL_ERROR;
+        snprintf(call->message, sizeof call->message,
+                 "the method must be GET, POST or DELETE, in capitals; nothing was sent");
+        return PAY_ERR_INVALID_ARG;
+    }
     if (seal && !c->have_key) {
         call->outcome = PAY_CALL_LOCAL_ERROR;
         snprintf(call->message, sizeof call->message, "a security key is needed to seal the body");
@@ -464,11 +613,34 @@ pay_err pay_client_request(pay_client *c, const char *method, const char *path,
             result = read_answer(c, &x, status, envelope, call);
         }
         pay_buf_free(&x.body);
-        if (x.too_large || !retryable(call, rc, status) || attempt >= c->max_retries) break;
-        long wait = c->backoff_ms << (attempt < 10 ? attempt : 10);
+        if (x.too_large || attempt >= c->max_retries) break;
+        const char *why_not = NULL;
+        char why_buf[160];
+        long retry_after_s = -1;
+        if (rc != CURLE_OK) {
+            why_not = pay_client_curl_not_retried(rc);
+            if (!why_not && !post && !get && x.sent) why_not = delete_ran;
+        } else {
+            bool busy = status == 409 && strcmp(call->code, "IDEMPOTENT_REQUEST_PROCESSING") == 0;
+            if (status < 500 && status != 429 && !busy) break; /* the answer stands */
+            /* A 429 was refused before anything ran; a 5xx may have run. */
+            if (!post && !get && status != 429) why_not = delete_ran;
+            retry_after_s = pay_client_retry_after_s(x.retry_after, (long long)time(NULL));
+            if (!why_not && retry_after_s > PAY_CLIENT_RETRY_AFTER_MAX_S) {
+                snprintf(why_buf, sizeof why_buf,
+                         "the server asked to wait %ld s (Retry-After), more than the client's "
+                         "limit of %d s",
+                         retry_after_s, PAY_CLIENT_RETRY_AFTER_MAX_S);
+                why_not = why_buf;
+            }
+        }
+        if (why_not) {
+            note_not_retried(call, why_not);
+            break;
+        }
         uint8_t r = 0;
-        pay_random_bytes(&r, 1);
-        sleep_ms(wait + wait * r / 1024); /* up to 25% jitter, so retries spread */
+        if (!pay_random_bytes(&r, 1)) r = 0;
+        sleep_ms(pay_client_retry_delay_ms(c->backoff_ms, attempt, retry_after_s, r));
     }
     free(url);
     return result;

@@ -5,12 +5,14 @@ tests/tools/client_e2e (the public client API, in C) and records what the
 client sent, so retries can be counted and each attempt's headers and sealed
 body inspected."""
 import base64
+import email.utils
 import http.server
 import json
 import os
 import socket
 import subprocess
 import threading
+import time
 import unittest
 
 from payoutd_harness import open_token
@@ -72,7 +74,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(n) if n else b""
         srv = self.server
         with srv.lock:
-            srv.requests.append({"method": self.command, "path": self.path,
+            srv.requests.append({"method": self.command, "path": self.path, "at": time.monotonic(),
                                  "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
         a = srv.next_answer()
         if a.hang_up:
@@ -111,7 +113,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         self.close_connection = True
 
-    do_GET = do_POST = do_DELETE = handle_any
+    do_GET = do_POST = do_DELETE = do_post = do_PATCH = handle_any
 
 
 class ClientAnswers(unittest.TestCase):
@@ -385,6 +387,104 @@ class ClientAnswers(unittest.TestCase):
         self.outcome(line, "PAY_ERR_NETWORK", "NETWORK_ERROR", 0)
         self.assertEqual(line["attempts"], 2)
         self.assertEqual((line["trace"], line["replayed"]), ("", False), line)
+
+    def test_unusable_base_url_is_not_retried(self):
+        """A URL libcurl cannot use fails the same way every time: one
+        attempt, no backoff, and the message says why it was not retried."""
+        for base in ("htp://127.0.0.1:%d" % self.srv.server_address[1], "http://[::1"):
+            start = time.monotonic()
+            line = self.run_tool("balances", opts=["--max-retries", "2", "--backoff-ms", "3000"], base=base)
+            took = time.monotonic() - start
+            self.outcome(line, "PAY_ERR_NETWORK", "NETWORK_ERROR", 0)
+            self.assertEqual(line["attempts"], 1, line)
+            self.assertIn("(not retried: the base URL cannot be used", line["message"])
+            self.assertLess(took, 3, "no backoff was slept")
+        self.assertEqual(self.srv.requests, [])
+
+    def test_retry_after_is_waited_for(self):
+        """A 503 or 429 with Retry-After is retried no sooner than asked,
+        in seconds or as an HTTP-date; a 429 was refused before anything
+        ran, so it is retried too."""
+        busy = '{"error":{"code":"TOO_MANY_REQUESTS","message":"slow down"}}'
+        for status in (503, 429):
+            with self.subTest(status=status):
+                self.srv.requests = []
+                self.serve(Answer(status, busy, headers={"Retry-After": "1"}), Answer(200, BALANCE))
+                line = self.run_tool("balances", opts=["--max-retries", "2"])
+                self.outcome(line, "PAY_OK", "OK", 200)
+                self.assertEqual(line["attempts"], 2)
+                first, second = self.srv.requests
+                self.assertGreaterEqual(second["at"] - first["at"], 0.95, "Retry-After: 1 was not waited for")
+        # an HTTP-date in the past: retry at once (after the backoff)
+        self.srv.requests = []
+        past = email.utils.formatdate(time.time() - 3600, usegmt=True)
+        self.serve(Answer(429, busy, headers={"Retry-After": past}), Answer(200, BALANCE))
+        line = self.run_tool("balances", opts=["--max-retries", "1"])
+        self.outcome(line, "PAY_OK", "OK", 200)
+        self.assertEqual(line["attempts"], 2)
+        # a POST keeps its key through a 429
+        self.srv.requests = []
+        self.serve(Answer(429, busy, headers={"Retry-After": "0"}), Answer(200, '{"entityBody":{"items":[]}}'))
+        line = self.run_tool("payouts-request", "p1:seller_x:EXPRESS:5000", opts=["--max-retries", "1"])
+        self.outcome(line, "PAY_OK", "OK", 200)
+        self.assertEqual({r["headers"]["idempotency-key"] for r in self.srv.requests}, {line["idem"]})
+
+    def test_retry_after_over_the_limit_ends_the_retries(self):
+        busy = '{"error":{"code":"TOO_MANY_REQUESTS","message":"slow down"}}'
+        later = email.utils.formatdate(time.time() + 7200, usegmt=True)
+        for value in ("3600", later):
+            with self.subTest(value=value):
+                self.srv.requests = []
+                self.serve(Answer(503, busy, headers={"Retry-After": value}), Answer(200, BALANCE))
+                start = time.monotonic()
+                line = self.run_tool("balances", opts=["--max-retries", "2"])
+                self.assertLess(time.monotonic() - start, 10)
+                self.outcome(line, "PAY_ERR_API", "API_ERROR", 503, "TOO_MANY_REQUESTS")
+                self.assertEqual(line["attempts"], 1)
+                self.assertEqual(len(self.srv.requests), 1)
+                self.assertTrue(line["message"].startswith("slow down (not retried: the server asked to wait "),
+                                line["message"])
+                self.assertIn("more than the client's limit of 60 s", line["message"])
+
+    def test_delete_that_may_have_run_is_not_retried(self):
+        """A DELETE carries no Idempotency-Key: once the server may have run
+        it (the request was sent, then no answer or a 5xx), a retry would
+        answer 404 for the seller the first attempt deleted."""
+        gone = '{"error":{"code":"NOT_FOUND_SELLER","message":"no such seller"}}'
+        for first in (Answer(0, hang_up=True), Answer(502, '{"error":{"code":"BAD_GATEWAY","message":"x"}}')):
+            with self.subTest(status=first.status):
+                self.srv.requests = []
+                self.serve(first, Answer(404, gone))
+                line = self.run_tool("sellers-delete", "seller_x", opts=["--max-retries", "3"])
+                self.assertEqual(line["attempts"], 1, line)
+                self.assertEqual(len(self.srv.requests), 1)
+                self.assertNotEqual(line["code"], "NOT_FOUND_SELLER")
+                self.assertIn("(not retried: a DELETE carries no Idempotency-Key", line["message"])
+                self.assertEqual(self.srv.requests[0]["method"], "DELETE")
+        # ... while a GET, which changes nothing, is retried after the same failure
+        self.srv.requests = []
+        self.serve(Answer(0, hang_up=True), Answer(200, BALANCE))
+        line = self.run_tool("balances", opts=["--max-retries", "3"])
+        self.outcome(line, "PAY_OK", "OK", 200)
+        self.assertEqual(line["attempts"], 2)
+        # ... and a 429 (refused before it ran) is retried for a DELETE too
+        self.srv.requests = []
+        self.serve(Answer(429, '{"error":{"code":"TOO_MANY_REQUESTS","message":"x"}}', headers={"Retry-After": "0"}),
+                   Answer(200, '{"entityBody":{"id":"seller_x","refSellerId":"r1"}}'))
+        line = self.run_tool("sellers-delete", "seller_x", opts=["--max-retries", "3"])
+        self.outcome(line, "PAY_OK", "OK", 200)
+        self.assertEqual(line["attempts"], 2)
+
+    def test_changes_go_only_as_post_with_a_key(self):
+        """The raw layer takes GET, POST and DELETE exactly: a "post" or
+        "PATCH" would have gone without an Idempotency-Key and been retried."""
+        self.serve(Answer(500, '{"error":{"code":"X","message":"x"}}'))
+        for method in ("post", "PATCH"):
+            line = self.raw(method, "/v2/payouts", "--body", "[]", opts=["--max-retries", "2"])
+            self.outcome(line, "PAY_ERR_INVALID_ARG", "LOCAL_ERROR", 0)
+            self.assertEqual(line["attempts"], 0)
+            self.assertIn("GET, POST or DELETE", line["message"])
+        self.assertEqual(self.srv.requests, [], "nothing was sent")
 
     def test_timeout_is_a_network_error(self):
         self.serve(Answer(200, BALANCE))

@@ -16,11 +16,14 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
+import time
 
-from payoutd_harness import PINNED_NOW, PINNED_SCHEDULED, PINNED_TODAY, ServerTestCase, main
+from payoutd_harness import PINNED_NOW, PINNED_SCHEDULED, PINNED_TODAY, Server, ServerTestCase, main
 
 PAYOUTCTL = os.path.join(os.environ["PAY_BUILD_DIR"], "payoutctl")
 TRACE_RE = re.compile(r"^trace: [0-9a-f]{32}$", re.M)
@@ -46,6 +49,7 @@ HELP_COMMANDS = [
     ["admin", "webhook", "set"], ["admin", "webhook", "list"], ["admin", "webhook", "redeliver"],
     ["admin", "keys"], ["admin", "keys", "rotate"], ["admin", "traces"], ["admin", "traces", "get"],
     ["admin", "traces", "list"], ["admin", "scheduler"], ["admin", "scheduler", "run"],
+    ["jwe"], ["jwe", "encrypt"], ["jwe", "decrypt"], ["jwe", "inspect"], ["jwe", "doctor"],
 ]
 
 
@@ -338,6 +342,18 @@ class Payoutctl(ServerTestCase):
         p = self.ctl("admin", "clock", "get", env={"PAYOUTD_ADMIN_URL": url}, expect=3)
         self.assertIn("no answer from the admin API", p.stderr)
 
+    def test_unusable_base_url_fails_once(self):
+        """A URL libcurl cannot use is not retried: one attempt, no backoff
+        (4 retries would wait 250 + 500 + 1000 + 2000 ms), and the reason."""
+        for url in ("htp://127.0.0.1:%d" % self.server.port, "http://[::1"):
+            start = time.monotonic()
+            p = self.ctl("-v", "--retries", 4, "--base-url", url, "balances", expect=3)
+            took = time.monotonic() - start
+            self.assertIn("error: no answer after 1 attempt: ", p.stderr)
+            self.assertIn("(not retried: the base URL cannot be used", p.stderr)
+            self.assertIn("attempts: 1,", p.stderr)
+            self.assertLess(took, 2.0, "a retry's backoff was slept")
+
     def test_test_code_and_lang(self):
         p = self.ctl("--test-code", "NOT_ENOUGH_AMOUNT", "balances")
         self.assert_api_error(p, "NOT_ENOUGH_AMOUNT", 400, 1)
@@ -601,6 +617,21 @@ class Payoutctl(ServerTestCase):
         self.ctl("--bogus", "balances", keys=False, expect=2)
         self.assertRegex(self.ctl("--version", keys=False, expect=0).stdout, r"^payoutctl \d+\.\d+\.\d+\n$")
 
+    def test_jwe_commands_are_always_the_real_ones(self):
+        """cli_jwe.c is part of payoutctl: no stand-in that answers "not
+        built" is linked in any more, and every jwe command answers."""
+        with open(PAYOUTCTL, "rb") as f:
+            linked = b"jwe commands are not built" in f.read()
+        self.assertFalse(linked, "payoutctl still links the stand-in payctl_jwe")
+        for sub in ("encrypt", "decrypt", "inspect", "doctor"):
+            p = self.ctl("jwe", sub, "--help", keys=False, expect=0)
+            self.assertIn("Usage: payoutctl jwe " + sub, p.stdout)
+            self.assertEqual(p.stdout, self.ctl("help", "jwe", sub, keys=False, expect=0).stdout)
+        token = self.ctl("jwe", "encrypt", "--key", self.keys["securityKey"], keys=False, stdin='{"a":1}',
+                         expect=0).stdout
+        p = self.ctl("jwe", "decrypt", "--key", self.keys["securityKey"], keys=False, stdin=token, expect=0)
+        self.assertEqual(p.stdout.strip(), '{"a":1}')
+
     def test_completion_script(self):
         """scripts/payoutctl-completion.bash offers every command word that
         has a --help above, the flags of a subcommand, and fixed values."""
@@ -625,6 +656,68 @@ class Payoutctl(ServerTestCase):
                          {"INDIVIDUAL", "INDIVIDUAL_BUSINESS", "CORPORATE"})
         self.assertEqual(complete("--base-url", "http://x", "payouts", "c"), {"cancel"})
         self.assertEqual(complete("admin", "keys", "rotate", "--kind", ""), {"secret", "security"})
+
+
+class PayoutctlTLS(ServerTestCase):
+    """payoutctl against a payoutd serving HTTPS with a self-signed
+    certificate (as tests/integration/test_tls.py starts it)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.certdir = tempfile.mkdtemp(prefix="payoutctl-tls-")
+        cls.cert = os.path.join(cls.certdir, "c.pem")
+        key = os.path.join(cls.certdir, "k.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cls.cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        cls.server = Server(extra_args=["--tls-cert", cls.cert, "--tls-key", key], scheme="https",
+                            ssl_context=ssl.create_default_context(cafile=cls.cert)).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            shutil.rmtree(cls.certdir, ignore_errors=True)
+
+    def ctl(self, *args, expect=None):
+        m = self.merchant()["test"]
+        e = {k: v for k, v in os.environ.items() if not k.startswith(("PAYOUT_", "PAYOUTD_"))}
+        e.update({"PAYOUT_BASE_URL": self.server.base, "PAYOUT_SECRET_KEY": m["secretKey"],
+                  "PAYOUT_SECURITY_KEY": m["securityKey"]})
+        p = subprocess.run([PAYOUTCTL] + list(args), env=e, capture_output=True, text=True, timeout=120)
+        self.assertNotIn("Sanitizer", p.stderr, p.stderr)
+        self.assertNotIn("runtime error", p.stderr, p.stderr)
+        self.server.check_no_leak("payoutctl stderr", p.stderr)
+        self.assertEqual(p.returncode, expect, p.stderr)
+        return p
+
+    def handshake_failures(self):
+        """payoutd logs one line for each TLS handshake its client aborted."""
+        return [line for line in self.server.read_log().splitlines() if "warn  http: " in line]
+
+    def test_untrusted_certificate_fails_once(self):
+        """Without the CA the certificate is not trusted, and asking again
+        cannot change that: one attempt (one handshake at the server), no
+        backoff, and the reason with what to do."""
+        before = len(self.handshake_failures())
+        start = time.monotonic()
+        p = self.ctl("-v", "--retries", "4", "balances", expect=3)
+        took = time.monotonic() - start
+        self.assertIn("error: no answer after 1 attempt: ", p.stderr)
+        self.assertIn("certificate", p.stderr)
+        self.assertIn("(not retried: the server's certificate is not trusted", p.stderr)
+        self.assertIn("attempts: 1,", p.stderr)
+        self.assertLess(took, 2.0, "a retry's backoff (250 + 500 + 1000 + 2000 ms) was slept")
+        deadline = time.monotonic() + 5
+        while len(self.handshake_failures()) - before < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # a second handshake, were there one, would be logged by now
+        self.assertEqual(len(self.handshake_failures()) - before, 1, self.handshake_failures()[before:])
+        # With the CA the same command works.
+        p = self.ctl("--ca-file", self.cert, "balances", expect=0)
+        self.assertIn("availableAmount", p.stdout)
 
 
 if __name__ == "__main__":
