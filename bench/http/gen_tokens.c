@@ -31,8 +31,9 @@ int main(int argc, char **argv)
     pay_key key;
     pay_error err;
     if (pay_key_from_hex(&key, argv[1], strlen(argv[1]), &err) != PAY_OK) return fail("key", &err);
-    long items = atol(argv[4]), count = atol(argv[5]);
-    if (items < 1 || items > 100 || count < 1) {
+    char *end1 = NULL, *end2 = NULL;
+    long items = strtol(argv[4], &end1, 10), count = strtol(argv[5], &end2, 10);
+    if (*end1 || *end2 || items < 1 || items > 100 || count < 1) {
         fprintf(stderr, "gen_tokens: ITEMS must be 1..100 and COUNT positive\n");
         return 2;
     }

@@ -79,7 +79,7 @@ static void bench_parse(int argc, char **argv, bench_opts *o, const char **extra
             o->warmup = atof(v);
             i++;
         } else if (!strcmp(a, "-c") && v) {
-            o->cpu = atoi(v);
+            o->cpu = (int)strtol(v, NULL, 10);
             i++;
         } else if (!strcmp(a, "-p") && v) {
             o->payload_path = v;
