@@ -381,7 +381,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     __atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
 }
 
-static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's own messages; its format strings are printf formats. */
+__attribute__((format(printf, 2, 0))) static void on_mhd_error(void *cls, const char *fmt,
+                                                               va_list ap)
 {
     (void)cls;
     char msg[512];
