@@ -1,7 +1,8 @@
 /*
  * Fuzz target: JWE compact tokens (include/payout/jwe.h): pay_jwe_parse,
  * pay_jwe_trim, pay_jwe_decrypt (zip "DEF" inflate included), the header
- * accessors and pay_parse_iat on the header's iat.
+ * accessors (checked member by member against jansson) and pay_parse_iat on
+ * the header's iat.
  *
  * Two input shapes, told apart by the first byte:
  *  - a token (anything not starting with '{'), parsed exactly as the server
@@ -97,6 +98,20 @@ static void inspect(const pay_jwe *j, size_t token_len)
     pay_jwe_enc enc = pay_jwe_get_enc(j);
     FUZZ_CHECK(enc == PAY_ENC_A128GCM || enc == PAY_ENC_A192GCM || enc == PAY_ENC_A256GCM);
     FUZZ_CHECK(pay_jwe_get_header(j, "alg") && strcmp(pay_jwe_get_header(j, "alg"), "dir") == 0);
+    /* The header reader (a fast path for flat all-string headers, jansson
+     * otherwise) must agree with jansson on every member. */
+    json_t *h = json_loadb(hjson, hlen, JSON_REJECT_DUPLICATES, NULL);
+    FUZZ_CHECK(h && json_is_object(h));
+    const char *name;
+    json_t *value;
+    json_object_foreach(h, name, value) {
+        const char *got = pay_jwe_get_header(j, name);
+        if (json_is_string(value))
+            FUZZ_CHECK(got && strcmp(got, json_string_value(value)) == 0);
+        else
+            FUZZ_CHECK(got == NULL);
+    }
+    json_decref(h);
     const char *iat = pay_jwe_get_header(j, "iat");
     if (iat) {
         int64_t us = 0;

@@ -73,10 +73,14 @@ pay_err pay_uuid_v4(char out[PAY_UUID_BUF])
     if (!pay_random_bytes(b, sizeof b)) return PAY_ERR_INTERNAL;
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    char hex[33];
-    pay_hex_encode(b, sizeof b, hex);
-    snprintf(out, PAY_UUID_BUF, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
-             hex + 20);
+    static const char digits[] = "0123456789abcdef";
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) *o++ = '-'; /* 8-4-4-4-12 */
+        *o++ = digits[b[i] >> 4];
+        *o++ = digits[b[i] & 15];
+    }
+    *o = 0;
     return PAY_OK;
 }
 

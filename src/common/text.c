@@ -13,6 +13,13 @@ bool pay_utf8_valid(const char *str, size_t n, size_t *bad)
         unsigned min;
         if (c < 0x80) {
             i++;
+            /* the rest of an ASCII run, 8 bytes at a time */
+            while (i + 8 <= n) {
+                uint64_t w;
+                memcpy(&w, s + i, sizeof w);
+                if (w & UINT64_C(0x8080808080808080)) break;
+                i += 8;
+            }
             continue;
         } else if ((c & 0xe0) == 0xc0) {
             len = 2, min = 0x80, c &= 0x1f;

@@ -56,10 +56,13 @@ static const char tag_mismatch_msg[] =
     "authentication tag mismatch: the token was not sealed with this key, or "
     "header/IV/ciphertext/tag were altered";
 
+#define FAST_MEMBERS 16
 struct pay_jwe {
     pay_jwe_enc enc;
     bool zip;
-    json_t *header;
+    json_t *header; /* NULL when the fast parser took the header */
+    size_t n_fast;
+    const char *fast_name[FAST_MEMBERS], *fast_value[FAST_MEMBERS];
     char *header_seg; /* received segment 1 (the AAD), NUL-terminated */
     size_t header_seg_len;
     char *header_json; /* decoded segment 1, NUL-terminated */
@@ -201,6 +204,27 @@ static pay_err check_framing(const char *t, size_t n, const char *seg[SEGMENTS],
     return PAY_OK;
 }
 
+/* The five segments at the four dots; false when there are not exactly
+ * four. The cheap path: check_framing runs only for a token that fails,
+ * since whitespace is outside the base64url alphabet, so a token it would
+ * refuse has another number of dots or fails to decode. */
+static bool split_at_dots(const char *t, size_t n, const char *seg[SEGMENTS],
+                          size_t seg_len[SEGMENTS])
+{
+    const char *q = t, *end = t + n;
+    for (int k = 0; k < SEGMENTS - 1; k++) {
+        const char *dot = q < end ? memchr(q, '.', (size_t)(end - q)) : NULL;
+        if (!dot) return false;
+        seg[k] = q;
+        seg_len[k] = (size_t)(dot - q);
+        q = dot + 1;
+    }
+    if (q < end && memchr(q, '.', (size_t)(end - q))) return false;
+    seg[SEGMENTS - 1] = q;
+    seg_len[SEGMENTS - 1] = (size_t)(end - q);
+    return true;
+}
+
 /* Rule 2 for one segment: strict base64url into out. */
 static pay_err decode_segment(const char *token, const char *s, size_t n, int k, uint8_t *out,
                               size_t *out_len, pay_error *err)
@@ -286,25 +310,93 @@ static pay_err load_header(const char *json, size_t n, json_t **out, pay_error *
     return PAY_OK;
 }
 
-/* Rules 3 and 4 plus member types, on a loaded header object. */
-static pay_err check_members(json_t *h, pay_jwe_enc *enc, bool *zip, pay_error *err)
+/* A member of the protected header: *present, and its string value or NULL
+ * when it is not a string. */
+static const char *member(const pay_jwe *j, const char *name, bool *present)
 {
+    if (j->header) {
+        json_t *v = json_object_get(j->header, name);
+        *present = v != NULL;
+        return json_is_string(v) ? json_string_value(v) : NULL;
+    }
+    for (size_t i = 0; i < j->n_fast; i++)
+        if (!strcmp(j->fast_name[i], name)) {
+            *present = true;
+            return j->fast_value[i];
+        }
+    *present = false;
+    return NULL;
+}
+
+static size_t skip_json_ws(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* The usual header, a flat object of at most FAST_MEMBERS distinct names
+ * whose values are strings without escapes or control characters, read
+ * without jansson (which cost a quarter of a seal + open). Anything else,
+ * including every malformed header, returns false and goes to jansson, so
+ * what is accepted or refused, and every message, stays jansson's. buf has
+ * room for a copy of the header JSON; names and values point into it. */
+static bool fast_header(pay_jwe *j, char *buf)
+{
+    size_t n = j->header_json_len, i;
+    if (!pay_utf8_valid(j->header_json, n, NULL)) return false;
+    memcpy(buf, j->header_json, n + 1);
+    i = skip_json_ws(buf, 0, n);
+    if (i >= n || buf[i++] != '{') return false;
+    j->n_fast = 0;
+    for (;;) {
+        const char *str[2]; /* name, value */
+        for (int part = 0; part < 2; part++) {
+            i = skip_json_ws(buf, i, n);
+            if (i >= n || buf[i] != '"') return false; /* {}, numbers, objects... */
+            str[part] = buf + ++i;
+            for (; i < n && buf[i] != '"'; i++)
+                if (buf[i] == '\\' || (unsigned char)buf[i] < 0x20) return false;
+            if (i >= n) return false;
+            buf[i++] = 0;
+            i = skip_json_ws(buf, i, n);
+            if (part == 0 && (i >= n || buf[i++] != ':')) return false;
+        }
+        if (j->n_fast == FAST_MEMBERS) return false;
+        for (size_t k = 0; k < j->n_fast; k++)
+            if (strcmp(j->fast_name[k], str[0]) == 0) return false; /* jansson names it */
+        j->fast_name[j->n_fast] = str[0];
+        j->fast_value[j->n_fast++] = str[1];
+        if (i < n && buf[i] == ',') {
+            i++;
+            continue;
+        }
+        if (i >= n || buf[i++] != '}') return false;
+        return skip_json_ws(buf, i, n) == n;
+    }
+}
+
+/* Rules 3 and 4 plus member types, on the parsed header. */
+static pay_err check_members(const pay_jwe *j, pay_jwe_enc *enc, bool *zip, pay_error *err)
+{
+    bool present;
     static const char *const string_members[] = {"typ", "cty", "kid", "iat", "nonce"};
     char q[QUOTE_BUF];
-    json_t *v = json_object_get(h, "alg");
-    if (!v) return pay_error_set(err, PAY_ERR_JWE_ALG, "protected header has no \"alg\" member");
-    if (!json_is_string(v))
-        return pay_error_set(err, PAY_ERR_JWE_ALG, "alg must be the string \"dir\"");
-    if (strcmp(json_string_value(v), "dir") != 0)
+    const char *v = member(j, "alg", &present);
+    if (!present)
+        return pay_error_set(err, PAY_ERR_JWE_ALG, "protected header has no \"alg\" member");
+    if (!v) return pay_error_set(err, PAY_ERR_JWE_ALG, "alg must be the string \"dir\"");
+    if (strcmp(v, "dir") != 0)
         return pay_error_set(err, PAY_ERR_JWE_ALG, "alg \"%s\" is not supported (only \"dir\")",
-                             quote(json_string_value(v), q));
+                             quote(v, q));
 
-    v = json_object_get(h, "enc");
-    if (!v) return pay_error_set(err, PAY_ERR_JWE_ENC, "protected header has no \"enc\" member");
-    if (!json_is_string(v))
+    v = member(j, "enc", &present);
+    if (!present)
+        return pay_error_set(err, PAY_ERR_JWE_ENC, "protected header has no \"enc\" member");
+    if (!v)
         return pay_error_set(err, PAY_ERR_JWE_ENC,
                              "enc must be a string (A128GCM, A192GCM or A256GCM)");
-    const char *e = json_string_value(v);
+    const char *e = v;
     if (strcmp(e, "A128GCM") == 0)
         *enc = PAY_ENC_A128GCM;
     else if (strcmp(e, "A192GCM") == 0)
@@ -318,24 +410,24 @@ static pay_err check_members(json_t *h, pay_jwe_enc *enc, bool *zip, pay_error *
 
     /* RFC 7516 4.1.13: a recipient must reject crit extensions it does not
      * understand, and payoutd understands none (an empty list is invalid too). */
-    if (json_object_get(h, "crit"))
+    (void)member(j, "crit", &present);
+    if (present)
         return pay_error_set(err, PAY_ERR_JWE_CRIT,
                              "crit is not supported (payoutd understands no JWE extension)");
 
     *zip = false;
-    v = json_object_get(h, "zip");
-    if (v) {
-        if (!json_is_string(v))
-            return pay_error_set(err, PAY_ERR_JWE_ZIP, "zip must be the string \"DEF\"");
-        if (strcmp(json_string_value(v), "DEF") != 0)
+    v = member(j, "zip", &present);
+    if (present) {
+        if (!v) return pay_error_set(err, PAY_ERR_JWE_ZIP, "zip must be the string \"DEF\"");
+        if (strcmp(v, "DEF") != 0)
             return pay_error_set(err, PAY_ERR_JWE_ZIP, "zip \"%s\" is not supported (only DEF)",
-                                 quote(json_string_value(v), q));
+                                 quote(v, q));
         *zip = true;
     }
 
     for (size_t i = 0; i < sizeof string_members / sizeof string_members[0]; i++) {
-        v = json_object_get(h, string_members[i]);
-        if (v && !json_is_string(v))
+        v = member(j, string_members[i], &present);
+        if (present && !v)
             return pay_error_set(err, PAY_ERR_JWE_HEADER_MEMBER,
                                  "header member \"%s\" must be a string", string_members[i]);
     }
@@ -362,16 +454,19 @@ pay_err pay_jwe_parse_limit(const char *token, size_t len, size_t max_len, pay_j
     /* Rule 12 first: nothing below runs on an oversized input. */
     if (max_len > PAY_JWE_SEAL_MAX) max_len = PAY_JWE_SEAL_MAX;
     if (len > max_len)
-        return pay_error_set(err, PAY_ERR_JWE_TOO_LONG,
-                             "token is %zu characters; the limit is %zu", len, max_len);
-    rc = check_framing(token, len, seg, seg_len, err);
-    if (rc != PAY_OK) return rc;
+        return pay_error_set(err, PAY_ERR_JWE_TOO_LONG, "token is %zu characters; the limit is %zu",
+                             len, max_len);
+    if (!split_at_dots(token, len, seg, seg_len)) {
+        rc = check_framing(token, len, seg, seg_len, err);
+        return rc != PAY_OK ? rc : pay_error_set(err, PAY_ERR_JWE_SEGMENTS, "expected 5 segments");
+    }
 
     /* One block: the struct, a copy of segment 1 (the AAD), and room for
      * every decoded segment. Sizes are bounded by the token cap. */
     size_t size = sizeof *j + seg_len[SEG_HEADER] + 1;
     for (int k = 0; k < SEGMENTS; k++)
         size += pay_b64_decoded_max(seg_len[k]) + 1;
+    size += seg_len[SEG_HEADER] + 1; /* the fast header parser's copy */
     j = calloc(1, size);
     if (!j) return pay_error_set(err, PAY_ERR_NOMEM, "out of memory parsing a %zu-byte token", len);
     uint8_t *p = j->mem;
@@ -384,12 +479,19 @@ pay_err pay_jwe_parse_limit(const char *token, size_t len, size_t max_len, pay_j
 
     for (int k = 0; k < SEGMENTS; k++) {
         rc = decode_segment(token, seg[k], seg_len[k], k, dec[k], &dec_len[k], err);
-        if (rc != PAY_OK) goto out;
+        if (rc != PAY_OK) {
+            /* Rule 1 first: whitespace fails here as a base64url character.
+             * check_framing leaves err alone when it finds nothing. */
+            pay_err framing = check_framing(token, len, seg, seg_len, err);
+            if (framing != PAY_OK) rc = framing;
+            goto out;
+        }
         dec[k][dec_len[k]] = 0;
     }
     memcpy(j->header_seg, seg[SEG_HEADER], seg_len[SEG_HEADER]);
     j->header_seg[seg_len[SEG_HEADER]] = 0;
     j->header_seg_len = seg_len[SEG_HEADER];
+    char *fast_buf = j->header_seg + seg_len[SEG_HEADER] + 1;
     j->header_json = (char *)dec[SEG_HEADER];
     j->header_json_len = dec_len[SEG_HEADER];
     j->iv = dec[SEG_IV];
@@ -400,14 +502,16 @@ pay_err pay_jwe_parse_limit(const char *token, size_t len, size_t max_len, pay_j
     j->tag_len = dec_len[SEG_TAG];
 
     if (j->header_json_len > PAY_JWE_HEADER_MAX) {
-        rc = pay_error_set(err, PAY_ERR_JWE_HEADER,
-                           "protected header is %zu bytes; the limit is %d",
-                           j->header_json_len, PAY_JWE_HEADER_MAX);
+        rc =
+            pay_error_set(err, PAY_ERR_JWE_HEADER, "protected header is %zu bytes; the limit is %d",
+                          j->header_json_len, PAY_JWE_HEADER_MAX);
         goto out;
     }
-    rc = load_header(j->header_json, j->header_json_len, &j->header, err);
-    if (rc != PAY_OK) goto out;
-    rc = check_members(j->header, &j->enc, &j->zip, err);
+    if (!fast_header(j, fast_buf)) {
+        rc = load_header(j->header_json, j->header_json_len, &j->header, err);
+        if (rc != PAY_OK) goto out;
+    }
+    rc = check_members(j, &j->enc, &j->zip, err);
     if (rc != PAY_OK) goto out;
 
     /* Rule 6 (RFC 7516 5.2 step 10): with dir there is no encrypted key. */
@@ -663,9 +767,9 @@ pay_jwe_enc pay_jwe_get_enc(const pay_jwe *jwe)
 
 const char *pay_jwe_get_header(const pay_jwe *jwe, const char *name)
 {
+    bool present;
     if (!jwe || !name) return NULL;
-    json_t *v = json_object_get(jwe->header, name);
-    return json_is_string(v) ? json_string_value(v) : NULL;
+    return member(jwe, name, &present);
 }
 
 const char *pay_jwe_get_header_json(const pay_jwe *jwe, size_t *len)
@@ -908,7 +1012,7 @@ crypto_fail:
 out:
     pay_gcm_enc_free(&g);
     free(buf);
-    OPENSSL_cleanse(chunk, sizeof chunk);
+    OPENSSL_cleanse(chunk, plaintext_len < sizeof chunk ? plaintext_len : sizeof chunk);
     return rc;
 }
 
