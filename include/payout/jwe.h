@@ -11,6 +11,11 @@
  *
  * Thread-safety: all functions are reentrant; a pay_jwe handle is immutable
  * after parsing and may be shared between threads for reading.
+ *
+ * Key memory: for speed each thread keeps one AES-GCM context per direction
+ * keyed with the last key it sealed or opened with, so that key stays in the
+ * thread's memory after pay_key_wipe until the thread uses another key, calls
+ * pay_jwe_thread_wipe, or exits (contexts are wiped when freed).
  */
 #ifndef PAYOUT_JWE_H
 #define PAYOUT_JWE_H
@@ -61,6 +66,10 @@ PAY_API pay_err pay_key_from_bytes(pay_key *out, const uint8_t *bytes, size_t le
 
 /* Overwrites the key material. */
 PAY_API void pay_key_wipe(pay_key *key);
+
+/* Frees the calling thread's cached AES-GCM contexts, wiping the last key
+ * they hold (see "Key memory" above). Harmless when there are none. */
+PAY_API void pay_jwe_thread_wipe(void);
 
 /* ---- opening ---------------------------------------------------------- */
 

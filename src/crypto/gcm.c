@@ -8,6 +8,8 @@
 #include <openssl/params.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* EVP lengths are int; feed longer inputs in steps of this many bytes. */
 #define GCM_STEP_MAX ((size_t)1 << 30)
@@ -45,48 +47,103 @@ static const EVP_CIPHER *cipher_for(size_t key_len)
     }
 }
 
-/* One EVP_CIPHER_CTX per thread and direction, re-keyed for each seal or
- * open instead of allocated (with OpenSSL's provider context under it) and
- * freed: a fifth of a small seal + open. A context is only put back after
- * its key schedule was overwritten with an all-zero key, so no key outlives
- * the call that used it; contexts are freed at thread exit. */
-static pthread_key_t cached_ctx[2]; /* [enc] */
-static pthread_once_t cached_ctx_once = PTHREAD_ONCE_INIT;
-static bool cached_ctx_ok;
+/* One EVP_CIPHER_CTX per thread and direction, kept keyed between calls:
+ * allocating a context (and OpenSSL's provider context under it) and
+ * expanding the key for every seal or open cost a third of a small seal +
+ * open. A call with the key the context already holds only sets the IV.
+ * The price: the last key a thread used stays in that thread's memory until
+ * it uses another, calls pay_jwe_thread_wipe(), or exits (then it is
+ * wiped). */
+typedef struct gcm_cache {
+    EVP_CIPHER_CTX *ctx[2]; /* [enc]; NULL while lent out */
+    uint8_t key[2][32];     /* the key ctx[enc] was last given */
+    size_t key_len[2];      /* 0: none known */
+} gcm_cache;
 
-static void free_cached_ctx(void *ctx)
+static pthread_key_t cache_slot;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static bool cache_ok;
+
+static void cache_free(void *p)
 {
-    EVP_CIPHER_CTX_free(ctx);
+    gcm_cache *c = p;
+    if (!c) return;
+    for (int i = 0; i < 2; i++)
+        EVP_CIPHER_CTX_free(c->ctx[i]); /* cleanses the schedules */
+    OPENSSL_cleanse(c, sizeof *c);
+    free(c);
 }
 
-static void make_cached_ctx_keys(void)
+static void make_cache_slot(void)
 {
-    cached_ctx_ok = pthread_key_create(&cached_ctx[0], free_cached_ctx) == 0 &&
-                    pthread_key_create(&cached_ctx[1], free_cached_ctx) == 0;
+    cache_ok = pthread_key_create(&cache_slot, cache_free) == 0;
 }
 
-static EVP_CIPHER_CTX *ctx_take(int enc)
+static gcm_cache *thread_cache(void)
 {
-    if (pthread_once(&cached_ctx_once, make_cached_ctx_keys) == 0 && cached_ctx_ok) {
-        EVP_CIPHER_CTX *ctx = pthread_getspecific(cached_ctx[enc]);
-        if (ctx && pthread_setspecific(cached_ctx[enc], NULL) == 0) return ctx;
+    if (pthread_once(&cache_once, make_cache_slot) != 0 || !cache_ok) return NULL;
+    gcm_cache *c = pthread_getspecific(cache_slot);
+    if (!c && (c = calloc(1, sizeof *c)) != NULL && pthread_setspecific(cache_slot, c) != 0) {
+        free(c);
+        c = NULL;
     }
-    return EVP_CIPHER_CTX_new();
+    return c;
 }
 
-/* Wipes ctx's key and keeps it for the thread's next call, or frees it. */
+/* The thread's context for direction enc (or a new one); *keyed when it
+ * already holds exactly this key. */
+static EVP_CIPHER_CTX *ctx_take(int enc, const uint8_t *key, size_t key_len, bool *keyed)
+{
+    gcm_cache *c = thread_cache();
+    EVP_CIPHER_CTX *ctx = c ? c->ctx[enc] : NULL;
+    *keyed = false;
+    if (ctx) {
+        c->ctx[enc] = NULL;
+        *keyed = c->key_len[enc] == key_len && CRYPTO_memcmp(c->key[enc], key, key_len) == 0;
+    }
+    if (c && !*keyed) { /* about to be keyed anew; remembered once that worked */
+        OPENSSL_cleanse(c->key[enc], sizeof c->key[enc]);
+        c->key_len[enc] = 0;
+    }
+    return ctx ? ctx : EVP_CIPHER_CTX_new();
+}
+
+static void ctx_keyed(int enc, const uint8_t *key, size_t key_len)
+{
+    gcm_cache *c = pthread_getspecific(cache_slot);
+    if (!c || key_len > sizeof c->key[enc]) return;
+    memcpy(c->key[enc], key, key_len);
+    c->key_len[enc] = key_len;
+}
+
+/* The context being set up will not be kept (ctx_give frees it). */
+static void ctx_forget(int enc)
+{
+    gcm_cache *c = cache_ok ? pthread_getspecific(cache_slot) : NULL;
+    if (!c) return;
+    OPENSSL_cleanse(c->key[enc], sizeof c->key[enc]);
+    c->key_len[enc] = 0;
+}
+
+/* Keeps ctx for the thread's next call, or frees it. */
 static void ctx_give(EVP_CIPHER_CTX *ctx, int enc)
 {
-    static const uint8_t zero_key[32];
     if (!ctx) return;
-    const EVP_CIPHER *cipher = EVP_CIPHER_CTX_get0_cipher(ctx);
-    if (cached_ctx_ok && cipher && EVP_CIPHER_CTX_get_key_length(ctx) <= (int)sizeof zero_key &&
-        EVP_CIPHER_CTX_get_iv_length(ctx) == GCM_DEFAULT_IV_LEN &&
-        EVP_CipherInit_ex2(ctx, NULL, zero_key, NULL, enc, NULL) &&
-        !pthread_getspecific(cached_ctx[enc]) && pthread_setspecific(cached_ctx[enc], ctx) == 0)
+    gcm_cache *c = cache_ok ? pthread_getspecific(cache_slot) : NULL;
+    if (c && !c->ctx[enc] && c->key_len[enc]) {
+        c->ctx[enc] = ctx;
         return;
-    ERR_clear_error();
+    }
     EVP_CIPHER_CTX_free(ctx); /* frees and cleanses the key schedule */
+}
+
+void pay_gcm_thread_wipe(void)
+{
+    if (pthread_once(&cache_once, make_cache_slot) != 0 || !cache_ok) return;
+    gcm_cache *c = pthread_getspecific(cache_slot);
+    if (!c) return;
+    pthread_setspecific(cache_slot, NULL);
+    cache_free(c);
 }
 
 int pay_gcm_key_len_ok(size_t key_len)
@@ -107,15 +164,18 @@ static pay_err start(EVP_CIPHER_CTX **out, int enc, const uint8_t *key, size_t k
         return PAY_ERR_INVALID_ARG;
     const EVP_CIPHER *cipher = cipher_for(key_len);
     if (!cipher) goto out;
-    ctx = ctx_take(enc);
+    bool keyed = false;
+    ctx = ctx_take(enc, key, key_len, &keyed);
     if (!ctx) {
         rc = PAY_ERR_NOMEM;
         goto out;
     }
     if (iv_len == GCM_DEFAULT_IV_LEN) {
-        /* A cached context already holds this cipher: re-key it only. */
-        bool same = EVP_CIPHER_CTX_get0_cipher(ctx) == cipher;
-        if (!EVP_CipherInit_ex2(ctx, same ? NULL : cipher, key, iv, enc, NULL)) goto out;
+        bool same_cipher = EVP_CIPHER_CTX_get0_cipher(ctx) == cipher;
+        if (!EVP_CipherInit_ex2(ctx, same_cipher ? NULL : cipher, keyed && same_cipher ? NULL : key,
+                                iv, enc, NULL))
+            goto out;
+        ctx_keyed(enc, key, key_len);
     } else {
         /* The IV length must be set after choosing the cipher and before the
          * IV is given; OpenSSL 3.0 applies init-time params too late for it. */
@@ -124,7 +184,9 @@ static pay_err start(EVP_CIPHER_CTX **out, int enc, const uint8_t *key, size_t k
             OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &n),
             OSSL_PARAM_construct_end(),
         };
-        EVP_CIPHER_CTX_reset(ctx); /* a cached context has a 12-byte IV set */
+        /* Rare (diagnosis of foreign tokens): a fresh state, not kept. */
+        EVP_CIPHER_CTX_reset(ctx);
+        ctx_forget(enc);
         if (!EVP_CipherInit_ex2(ctx, cipher, NULL, NULL, enc, NULL) ||
             !EVP_CIPHER_CTX_set_params(ctx, params) ||
             !EVP_CipherInit_ex2(ctx, NULL, key, iv, enc, NULL))

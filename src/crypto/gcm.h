@@ -60,4 +60,7 @@ pay_err pay_gcm_enc_update(pay_gcm_enc *g, const uint8_t *in, size_t n, uint8_t 
 pay_err pay_gcm_enc_finish(pay_gcm_enc *g, uint8_t tag[PAY_GCM_TAG_LEN]) PAY_WUR;
 void pay_gcm_enc_free(pay_gcm_enc *g);
 
+/* Frees this thread's cached cipher contexts, wiping the key they hold. */
+void pay_gcm_thread_wipe(void);
+
 #endif

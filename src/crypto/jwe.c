@@ -765,6 +765,11 @@ pay_jwe_enc pay_jwe_get_enc(const pay_jwe *jwe)
     return jwe ? jwe->enc : PAY_ENC_NONE;
 }
 
+void pay_jwe_thread_wipe(void)
+{
+    pay_gcm_thread_wipe();
+}
+
 const char *pay_jwe_get_header(const pay_jwe *jwe, const char *name)
 {
     bool present;
