@@ -1268,6 +1268,47 @@ static void test_threads_seal_and_open(void)
     CHECK_EQ_INT(failures, 0);
 }
 
+/* Each thread keeps its cipher contexts keyed with the last key: switching
+ * keys, A128 vs A256, a failed open, and pay_jwe_thread_wipe must never let
+ * one key's context serve another key. */
+static void test_cached_context_follows_the_key(void)
+{
+    pay_key other = tu_key_hex("6b3a9f0c2e7d15a84c9b0e6f3d2a71c5e8f4b09a3c6d2e7f1a5b8c0d9e4f2a63");
+    pay_key k128;
+    pay_error e = {0};
+    REQUIRE(pay_key_from_bytes(&k128, K.bytes, 16, &e) == PAY_OK);
+    const pay_key *keys[] = {&K, &other, &k128, &K, &k128, &other, &K};
+    for (size_t round = 0; round < 3; round++) {
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            const pay_key *k = keys[i];
+            const pay_key *wrong = keys[(i + 1) % (sizeof keys / sizeof keys[0])];
+            char *t = NULL;
+            size_t tl = 0, n = 0;
+            uint8_t *out = NULL;
+            REQUIRE(pay_jwe_seal(k, (const uint8_t *)SMALL_PT, strlen(SMALL_PT), &t, &tl, &e) ==
+                    PAY_OK);
+            /* the wrong key fails (tag, or size for another enc), then the
+             * right one opens: a context keyed for the wrong one is re-keyed */
+            pay_err rc = pay_jwe_open(t, tl, wrong, &out, &n, &e);
+            if (wrong->len == k->len && memcmp(wrong->bytes, k->bytes, k->len) != 0)
+                CHECK_EQ_INT(rc, PAY_ERR_JWE_TAG_MISMATCH);
+            CHECK(out == NULL || memcmp(wrong->bytes, k->bytes, k->len) == 0);
+            pay_jwe_plaintext_free(out, n);
+            out = NULL;
+            n = 0;
+            CHECK_EQ_INT(pay_jwe_open(t, tl, k, &out, &n, &e), PAY_OK);
+            CHECK(n == strlen(SMALL_PT) && memcmp(out, SMALL_PT, n) == 0);
+            pay_jwe_plaintext_free(out, n);
+            free(t);
+            if (i == 3) pay_jwe_thread_wipe(); /* and everything still works after */
+        }
+    }
+    pay_jwe_thread_wipe();
+    pay_jwe_thread_wipe(); /* twice is harmless */
+    pay_key_wipe(&other);
+    pay_key_wipe(&k128);
+}
+
 static void setup(void)
 {
     K = tu_key_hex(FIXTURE_KEY_HEX);
@@ -1287,4 +1328,5 @@ PAY_TEST_MAIN(setup(), PAY_TEST(test_good_token_is_v0), PAY_TEST(test_rule01_seg
               PAY_TEST(test_seal_10000_distinct_nonces_and_ivs), PAY_TEST(test_seal_default_header),
               PAY_TEST(test_seal_opts_iat_nonce), PAY_TEST(test_korean_round_trip),
               PAY_TEST(test_seal_refuses_non_utf8), PAY_TEST(test_empty_and_chunked_plaintexts),
-              PAY_TEST(test_accessors_and_args), PAY_TEST(test_threads_seal_and_open))
+              PAY_TEST(test_accessors_and_args), PAY_TEST(test_threads_seal_and_open),
+              PAY_TEST(test_cached_context_follows_the_key))
