@@ -1557,8 +1557,18 @@ static void sq_close(pay_store *store)
     free(st);
 }
 
+/* Process-wide SQLite settings, before its first use: no memory statistics
+ * (they take a global mutex on every allocation, which every connection's
+ * thread then contends on). */
+static void configure_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 pay_store *pay_store_sqlite_open(const pay_store_config *cfg, char *errbuf, size_t errlen)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, configure_sqlite);
     sq_store *st = calloc(1, sizeof *st);
     if (!st) {
         snprintf(errbuf, errlen, "out of memory");
