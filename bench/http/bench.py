@@ -123,7 +123,7 @@ class Bench:
         return path
 
     def post(self, threads, conns, seconds, items=1, expect_rps=20000, prefix=None):
-        count = int(expect_rps * seconds * 1.5 / items) + 1000
+        count = int(expect_rps * seconds * 1.5) + 1000  # requests, whatever their size
         prefix = prefix or "p%d-%d" % (items, int(time.time() * 1000))
         path = self.tokens(items, count, prefix)
         try:
@@ -210,42 +210,60 @@ def ratio_line(name, value, unit, ref_name=None, ref=None, goal=None, higher=Tru
     log(text)
 
 
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if QUICK else "3"))
+
+
+def best(figs):
+    """The round with the most requests per second (the least disturbed)."""
+    return max(figs, key=lambda f: f["rps"])
+
+
 def bench_balances(b):
     r = b.srv.call("GET", "/v2/balances", b.keys, encrypted=True)
     assert r.status == 200, r
     body_len = len(r.raw)
-    ours = b.get("/v2/balances", 2, 64, DURATION)
-    refs = {}
-    for access_log in (True, False):
-        proc, base = nginx_start(b.work, body_len, access_log)
-        try:
-            refs[access_log] = b.get("/balances", 2, 64, DURATION, base=base)
-        finally:
-            proc.send_signal(signal.SIGQUIT)
-            proc.wait(timeout=20)
-    log("GET /v2/balances: sealed answer of %d bytes; p50 %d µs, p99 %d µs"
-        % (body_len, ours["p50_us"], ours["p99_us"]))
-    ratio_line("GET /v2/balances, wrk -t2 -c64 (req/s)", ours["rps"], "req/s",
-               "nginx(log)", refs[True]["rps"], 0.6)
-    ratio_line("  the same vs nginx with access_log off", ours["rps"], "req/s",
-               "nginx(nolog)", refs[False]["rps"], 0.6)
+    ours, refs = [], {True: [], False: []}
+    for _ in range(ROUNDS):  # interleaved, so a disturbance hits every side alike
+        ours.append(b.get("/v2/balances", 2, 64, DURATION))
+        for access_log in (True, False):
+            proc, base = nginx_start(b.work, body_len, access_log)
+            try:
+                refs[access_log].append(b.get("/balances", 2, 64, DURATION, base=base))
+            finally:
+                proc.send_signal(signal.SIGQUIT)
+                proc.wait(timeout=20)
+    mine = best(ours)
+    log("GET /v2/balances: sealed answer of %d bytes; best of %d rounds; p50 %d µs, p99 %d µs"
+        % (body_len, ROUNDS, mine["p50_us"], mine["p99_us"]))
+    ratio_line("GET /v2/balances, wrk -t2 -c64 (req/s)", mine["rps"], "req/s",
+               "nginx(log)", best(refs[True])["rps"], 0.6)
+    ratio_line("  the same vs nginx with access_log off", mine["rps"], "req/s",
+               "nginx(nolog)", best(refs[False])["rps"], 0.6)
 
 
-def bench_post(b):
+def sqlite_reference(b):
     db = os.path.join(b.work, "reference.db")
     out = subprocess.run([os.path.join(TOOLS, "sqlite_commit"), db, str(min(DURATION, 8))],
                          capture_output=True, text=True, check=True).stdout
-    ref = dict(kv.split("=") for kv in out.split()[1:])
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(db + suffix):
             os.unlink(db + suffix)
-    ref_rate = float(ref["rate"])
-    log("SQLite WAL synchronous=FULL, one 400-byte row per commit: %.0f commits/s, p50 %s µs"
-        % (ref_rate, ref["p50_us"]))
+    ref = dict(kv.split("=") for kv in out.split()[1:])
+    return {"rps": float(ref["rate"]), "p50_us": float(ref["p50_us"]),
+            "p99_us": float(ref["p99_us"])}
+
+
+def bench_post(b):
     b.post(2, 64, 2, prefix="warm")  # warm caches and the WAL
-    fig = b.post(2, 64, DURATION)
+    refs, figs = [], []
+    for _ in range(ROUNDS):
+        refs.append(sqlite_reference(b))
+        figs.append(b.post(2, 64, DURATION))
+    ref, fig = best(refs), best(figs)
+    log("SQLite WAL synchronous=FULL, one 400-byte row per commit: %.0f commits/s, "
+        "p50 %.0f µs, p99 %.0f µs (best of %d)" % (ref["rps"], ref["p50_us"], ref["p99_us"], ROUNDS))
     ratio_line("POST /v2/payouts 1 item, wrk -t2 -c64 (req/s)", fig["rps"], "req/s",
-               "sqlite-commit", ref_rate, 4)
+               "sqlite-commit", ref["rps"], 4)
     ratio_line("  p99 latency", fig["p99_us"] / 1000, "ms", goal=20, higher=False)
     log("  latency p50 %.2f ms, p90 %.2f ms, p99.9 %.2f ms"
         % (fig["p50_us"] / 1000, fig["p90_us"] / 1000, fig["p99.9_us"] / 1000))
@@ -258,7 +276,7 @@ def bench_post(b):
 def bench_batches(b):
     per_item = {}
     for items in (1, 10, 100):
-        fig = b.post(2, 16, min(DURATION, 6), items=items, expect_rps=20000 // items + 200)
+        fig = b.post(2, 16, min(DURATION, 6), items=items, expect_rps=30000 // items + 500)
         per_item[items] = 1e6 / (fig["rps"] * items)
         log("POST /v2/payouts %3d items, wrk -t2 -c16: %7.0f req/s = %8.0f items/s, "
             "%6.1f µs per item, p99 %.1f ms"
