@@ -247,6 +247,7 @@ static pay_server *listen_on(daemon_state *d, const serve_options *o, const list
     cfg.max_connections = o->max_conns;
     cfg.per_ip_connections = o->max_conns_per_ip;
     cfg.timeout_s = o->timeout_s;
+    cfg.shutdown_grace_s = o->shutdown_grace_s;
     cfg.admin_token = d->admin_token[0] ? d->admin_token : NULL;
     cfg.serve_api = api;
     cfg.serve_admin = admin;

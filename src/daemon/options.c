@@ -40,6 +40,9 @@ void serve_usage(FILE *out)
             "  --rate-limit-ip N    requests per minute per client address (default 1200)\n"
             "  --no-rate-limits     all three unlimited (load tests)\n"
             "  --timeout SECONDS    idle connection cut-off (default 15)\n"
+            "  --shutdown-grace SECONDS\n"
+            "                       on SIGTERM, how long requests under way may take to\n"
+            "                       finish before their connections are closed (default 20)\n"
             "  --max-connections N  open connections in all (default 2048)\n"
             "  --max-connections-per-ip N\n"
             "                       open connections from one address (default 64)\n"
@@ -112,13 +115,14 @@ int serve_options_parse(int argc, char **argv, serve_options *o)
     o->max_conns = d.max_connections;
     o->max_conns_per_ip = d.per_ip_connections;
     o->timeout_s = d.timeout_s;
+    o->shutdown_grace_s = d.shutdown_grace_s;
     o->trace_store = PAY_TRACES_DEFAULT;
     o->settings.iat_window_us = PAY_IAT_WINDOW_DEFAULT_US;
     o->settings.rate_per_minute[PAY_ENV_TEST] = PAY_RATE_TEST_DEFAULT;
     o->settings.rate_per_minute[PAY_ENV_LIVE] = PAY_RATE_LIVE_DEFAULT;
     o->settings.rate_per_ip = PAY_RATE_IP_DEFAULT;
     enum { LISTEN = 256, DB, LOG, THREADS, READY, NODEMO, HOLIDAYS, ADMINTOK, MASTERKEY, ADMINLISTEN,
-           CERT, KEY, IAT, RTEST, RLIVE, RIP, NORATE, TIMEOUT, MAXC, MAXIP, TRACES };
+           CERT, KEY, IAT, RTEST, RLIVE, RIP, NORATE, TIMEOUT, MAXC, MAXIP, TRACES, GRACE };
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, LISTEN}, {"db", required_argument, NULL, DB},
         {"log-level", required_argument, NULL, LOG}, {"threads", required_argument, NULL, THREADS},
@@ -135,7 +139,8 @@ int serve_options_parse(int argc, char **argv, serve_options *o)
         {"no-rate-limits", no_argument, NULL, NORATE}, {"timeout", required_argument, NULL, TIMEOUT},
         {"max-connections", required_argument, NULL, MAXC},
         {"max-connections-per-ip", required_argument, NULL, MAXIP},
-        {"trace-store", required_argument, NULL, TRACES}, {"help", no_argument, NULL, 'h'},
+        {"trace-store", required_argument, NULL, TRACES},
+        {"shutdown-grace", required_argument, NULL, GRACE}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int c;
     unsigned n;
@@ -191,6 +196,9 @@ int serve_options_parse(int argc, char **argv, serve_options *o)
             break;
         case TIMEOUT:
             if (!number("timeout", optarg, 1, 3600, &o->timeout_s)) return 2;
+            break;
+        case GRACE:
+            if (!number("shutdown-grace", optarg, 0, 3600, &o->shutdown_grace_s)) return 2;
             break;
         case MAXC:
             if (!number("max-connections", optarg, 1, 100000, &o->max_conns)) return 2;

@@ -28,6 +28,7 @@ typedef struct serve_options {
     unsigned max_conns;
     unsigned max_conns_per_ip;
     unsigned timeout_s;
+    unsigned shutdown_grace_s;
     unsigned trace_store;
     bool demo;
     pay_settings settings;

@@ -90,9 +90,11 @@ typedef struct pay_ctx {
     bool admin; /* an /admin/v1 request (gate.c) */
 
     /* An asynchronous write (pay_ctx_write_async): the connection is
-     * suspended until the store's writer commits, then finish answers. */
+     * suspended until the store's writer commits, then finish answers.
+     * gone: the client left meanwhile, so the answer is logged, not sent. */
     bool suspended;
-    volatile bool async_done;
+    bool async_done; /* atomic: set by the writer thread */
+    bool gone;
     pay_store_rc async_rc;
     void (*async_finish)(struct pay_ctx *ctx, pay_store_rc rc);
     void *async_state; /* the handler's, for its finish */

@@ -48,6 +48,12 @@ static void queue(pay_ctx *ctx, unsigned status, char *body, size_t len, const c
      * recorded): a retry that arrives as soon as this answer does must find
      * it stored, not still running. */
     pay_idem_finish(ctx);
+    if (ctx->gone) { /* the client left: the outcome is logged, not sent */
+        free(body);
+        ctx->responded = true;
+        ctx->status = status;
+        return;
+    }
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);

@@ -20,7 +20,6 @@
 #include "http/idem.h"
 #include "http/router.h"
 
-#define SHUTDOWN_GRACE_S 20 /* longest wait for requests under way at shutdown */
 
 struct pay_server {
     pay_core *core;
@@ -30,6 +29,7 @@ struct pay_server {
     bool admin_enabled;
     uint8_t admin_token_hash[32]; /* the token itself is not kept */
     int in_flight;                /* requests begun and not completed (atomic) */
+    int suspended;                /* connections waiting for their write (atomic) */
     bool stopping;                /* answers say Connection: close */
 };
 
@@ -51,6 +51,7 @@ void pay_server_config_defaults(pay_server_config *cfg)
     /* The idle timeout restarts with every byte; this bounds a body
      * dribbled in forever. */
     cfg->request_deadline_s = 60;
+    cfg->shutdown_grace_s = 20;
     cfg->serve_api = true;
     cfg->serve_admin = true;
 }
@@ -289,15 +290,27 @@ static pay_store_rc async_fn(pay_tx *tx, void *arg)
     return job->fn(tx, job->arg);
 }
 
+/* The handler's finish for a request whose client left while its write
+ * ran: MHD ended the connection without calling on_request again. The
+ * outcome is committed and gets logged; nothing is sent. */
+static void finish_gone(pay_ctx *ctx)
+{
+    ctx->gone = true;
+    ctx->suspended = false;
+    ctx->async_finish(ctx, ctx->async_rc);
+}
+
 /* Called by the store's writer thread after the commit. */
 static void async_done(void *arg, pay_store_rc rc)
 {
     async_job *job = arg;
     pay_ctx *ctx = job->ctx;
+    pay_server *srv = ctx->srv;
     free(job);
     ctx->async_rc = rc;
     __atomic_store_n(&ctx->async_done, true, __ATOMIC_RELEASE);
     MHD_resume_connection(ctx->conn); /* MHD calls on_request again */
+    __atomic_sub_fetch(&srv->suspended, 1, __ATOMIC_ACQ_REL);
 }
 
 bool pay_ctx_write_async(pay_ctx *ctx, pay_tx_fn fn, void *arg,
@@ -309,6 +322,7 @@ bool pay_ctx_write_async(pay_ctx *ctx, pay_tx_fn fn, void *arg,
     ctx->async_finish = finish;
     ctx->async_done = false;
     /* Suspend first: the writer may finish (and resume) before this returns. */
+    __atomic_add_fetch(&ctx->srv->suspended, 1, __ATOMIC_ACQ_REL);
     MHD_suspend_connection(ctx->conn);
     ctx->suspended = true;
     if (ctx->core->store->ops->write_async(ctx->core->store, async_fn, job, async_done, job) !=
@@ -316,6 +330,7 @@ bool pay_ctx_write_async(pay_ctx *ctx, pay_tx_fn fn, void *arg,
         free(job);
         ctx->suspended = false;
         MHD_resume_connection(ctx->conn);
+        __atomic_sub_fetch(&ctx->srv->suspended, 1, __ATOMIC_ACQ_REL);
         return false;
     }
     return true;
@@ -366,20 +381,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return ctx->responded || ctx->suspended ? MHD_YES : MHD_NO;
 }
 
+/* The request's log line and trace entry, then its context is freed. */
+static void end_request(pay_ctx *ctx)
+{
+    log_request(ctx);
+    pay_server *srv = ctx->srv;
+    ctx_free(ctx);
+    __atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls, (void)conn;
     pay_ctx *ctx = *con_cls;
     if (!ctx) return;
+    *con_cls = NULL;
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !ctx->responded)
         snprintf(ctx->err_code, sizeof ctx->err_code, "connection-%d", (int)toe);
-    log_request(ctx);
-    pay_server *srv = ctx->srv;
-    ctx_free(ctx);
-    *con_cls = NULL;
-    __atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
+    if (ctx->suspended) {
+        if (!__atomic_load_n(&ctx->async_done, __ATOMIC_ACQUIRE)) {
+            /* Never seen: MHD ends no suspended connection, and shutdown
+             * waits for every write. Keep ctx (the writer will use it). */
+            pay_log_error("trace=%s ended while its write was queued", ctx->trace_id);
+            return;
+        }
+        finish_gone(ctx);
+    }
+    end_request(ctx);
 }
+
 
 /* libmicrohttpd's own messages; its format strings are printf formats. */
 __attribute__((format(printf, 2, 0))) static void on_mhd_error(void *cls, const char *fmt,
@@ -466,6 +497,18 @@ bool pay_server_stopping(const pay_server *srv)
     return __atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE);
 }
 
+/* Polls an atomic counter until it is zero or seconds pass; its last value. */
+static int wait_for_zero(int *counter, unsigned seconds)
+{
+    int64_t deadline = pay_mono_now_us() + (int64_t)seconds * 1000000;
+    int left;
+    while ((left = __atomic_load_n(counter, __ATOMIC_ACQUIRE)) > 0 && pay_mono_now_us() < deadline) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return left;
+}
+
 void pay_server_stop(pay_server *srv)
 {
     if (!srv) return;
@@ -474,15 +517,18 @@ void pay_server_stop(pay_server *srv)
     __atomic_store_n(&srv->stopping, true, __ATOMIC_RELEASE);
     MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
     if (listener != MHD_INVALID_SOCKET) close(listener);
-    int64_t deadline = pay_mono_now_us() + (int64_t)SHUTDOWN_GRACE_S * 1000000;
-    int left;
-    while ((left = __atomic_load_n(&srv->in_flight, __ATOMIC_ACQUIRE)) > 0 &&
-           pay_mono_now_us() < deadline) {
-        struct timespec ts = {0, 10 * 1000000L};
-        nanosleep(&ts, NULL);
+    int left = wait_for_zero(&srv->in_flight, srv->cfg.shutdown_grace_s);
+    if (left > 0)
+        pay_log_warn("shutdown: %d request(s) still running after %u s", left,
+                     srv->cfg.shutdown_grace_s);
+    /* A connection waiting for its write must be resumed before the daemon
+     * stops (libmicrohttpd aborts otherwise), and its write commits whatever
+     * the grace period: wait for the writer, which always ends a write,
+     * committed or failed. */
+    if (wait_for_zero(&srv->suspended, 60) > 0) {
+        pay_log_error("shutdown: a write never ended; leaving the listener as it is");
+        return;
     }
-    if (left > 0) pay_log_warn("shutdown: %d request(s) still running after %d s", left,
-                               SHUTDOWN_GRACE_S);
     MHD_stop_daemon(srv->daemon);
     free(srv);
 }

@@ -24,6 +24,7 @@ typedef struct pay_server_config {
     size_t connection_memory;  /* MHD per-connection buffer (headers) */
     size_t max_body;           /* request body cap (413 above) */
     unsigned request_deadline_s; /* a body still arriving after this is cut off */
+    unsigned shutdown_grace_s;   /* longest wait for requests under way at shutdown */
     const char *admin_token;   /* NULL: the admin API is disabled */
     bool serve_api;            /* /v2 on this listener */
     bool serve_admin;          /* /admin/v1 on this listener */

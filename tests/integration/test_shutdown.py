@@ -1,13 +1,15 @@
 """Graceful shutdown on SIGTERM: payoutd stops accepting connections,
 finishes the requests already under way (their commits included), and exits
 0; what it answered 200 is on disk after the restart."""
+import base64
 import signal
 import socket
 import sqlite3
 import threading
 import time
 
-from payoutd_harness import PINNED_NOW, PINNED_SCHEDULED, Server, ServerTestCase, db_connect, main
+from payoutd_harness import (PINNED_NOW, PINNED_SCHEDULED, Server, ServerTestCase, db_connect, main,
+                             seal)
 
 CORP = {"refSellerId": "sd-corp", "businessType": "CORPORATE",
         "company": {"name": "상호", "representativeName": "대표", "businessRegistrationNumber": "1234567890",
@@ -52,6 +54,81 @@ class Shutdown(ServerTestCase):
         srv.start()
         got = self.assertEntity(srv.call("GET", "/v2/payouts/" + items[0]["id"], keys), "payout")
         self.assertEqual(got["refPayoutId"], "in-flight")
+
+    def _waiting_payout(self, srv, keys, ref, idem):
+        """Sends a payout over a raw socket while the database is held, so it
+        waits for its commit; returns (socket, lock, item)."""
+        seller = self.assertEntity(srv.call("POST", "/v2/sellers", keys, dict(CORP, refSellerId=ref)),
+                                   "seller")["id"]
+        item = [{"refPayoutId": ref, "destination": seller, "scheduleType": "SCHEDULED",
+                 "payoutDate": PINNED_SCHEDULED, "amount": {"currency": "KRW", "value": 555},
+                 "transactionDescription": "정산"}]
+        token = seal(keys["securityKey"], item)
+        auth = base64.b64encode((keys["secretKey"] + ":").encode()).decode()
+        lock = sqlite3.connect(srv.db, timeout=0, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        s = socket.create_connection(("127.0.0.1", srv.port))
+        s.sendall(("POST /v2/payouts HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n"
+                   "TossPayments-api-security-mode: ENCRYPTION\r\nContent-Type: text/plain\r\n"
+                   "Idempotency-Key: %s\r\nContent-Length: %d\r\n\r\n%s"
+                   % (auth, idem, len(token), token)).encode())
+        time.sleep(0.5)  # the request is now waiting for its commit
+        return s, lock, item
+
+    def test_client_leaves_while_its_write_waits(self):
+        """The write still commits, the outcome is logged, the key is not left
+        'in progress', and a retry replays it (ASan: nothing leaks)."""
+        srv = self.server
+        m = self.merchant()
+        keys = m["test"]
+        srv.set_clock(m["mid"], PINNED_NOW)
+        s, lock, item = self._waiting_payout(srv, keys, "left-early", "idem-left-early")
+        s.close()  # the client gives up
+        time.sleep(0.3)
+        lock.execute("COMMIT")
+        lock.close()
+        deadline = time.time() + 10
+        while time.time() < deadline and "left-early" not in self._refs(srv):
+            time.sleep(0.05)
+        self.assertEqual(self._refs(srv).count("left-early"), 1)
+        r = srv.call("POST", "/v2/payouts", keys, item, headers={"Idempotency-Key": "idem-left-early"})
+        got = self.assertEntity(r, "payout-list")["items"]
+        self.assertEqual(r.headers.get("Idempotent-Replayed"), "true")
+        self.assertEqual(self._refs(srv).count("left-early"), 1)
+        self.assertEqual(got[0]["refPayoutId"], "left-early")
+        self.assertEqual(srv.stop(), 0)
+        srv.start()
+
+    def test_shutdown_grace_ends_while_a_write_waits(self):
+        """Past --shutdown-grace payoutd still waits for a queued write (it
+        commits, and libmicrohttpd cannot stop with the connection suspended),
+        then exits 0 (ASan: nothing leaks)."""
+        srv = Server(extra_args=["--shutdown-grace", "1"]).start()
+        try:
+            m = srv.create_merchant()
+            keys = m["test"]
+            srv.set_clock(m["mid"], PINNED_NOW)
+            s, lock, item = self._waiting_payout(srv, keys, "past-grace", "idem-past-grace")
+            srv.proc.send_signal(signal.SIGTERM)
+            time.sleep(2.5)  # the grace period ends with the write still queued
+            self.assertIsNone(srv.proc.poll(), "payoutd left (or crashed) with a write queued")
+            lock.execute("COMMIT")
+            lock.close()
+            srv.proc.wait(timeout=20)
+            self.assertEqual(srv.proc.returncode, 0, srv.read_log()[-3000:])
+            s.close()
+            self.assertEqual(self._refs(srv).count("past-grace"), 1)
+            self.assertIn("still running after 1 s", srv.read_log())
+        finally:
+            srv.cleanup()
+
+    @staticmethod
+    def _refs(srv):
+        con = db_connect(srv.db)
+        try:
+            return [r[0] for r in con.execute("SELECT ref_payout_id FROM payouts")]
+        finally:
+            con.close()
 
     def test_sigint_idle(self):
         s = Server().start()
