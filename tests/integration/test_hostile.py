@@ -1944,8 +1944,14 @@ class Hostile(ServerTestCase):
             ("fifty balances", [get(close=False)] * 49 + [get()], [200] * 50, None),
         ]
         for label, reqs, want, check in pipelines:
-            def send(reqs=reqs, want=want):
-                got, _ = self.exchange(b"".join(reqs), n=len(want), key=self.kA["securityKey"])
+            # No half-close after a request that waits for its commit: with the
+            # connection suspended, libmicrohttpd 0.9.75 may read the client's
+            # FIN first and drop the connection unanswered (rarely; the change
+            # still commits once and a retry with its Idempotency-Key replays
+            # it: docs/DECISIONS.md, "Known limits").
+            def send(reqs=reqs, want=want, shut=check is None):
+                got, _ = self.exchange(b"".join(reqs), n=len(want), key=self.kA["securityKey"],
+                                       shut=shut)
                 self.assertEqual([r.status if w == 200 else (r.json or {}).get("error", {}).get("code")
                                   for r, w in zip(got, want)], want, got)
                 self.assertEqual(len(got), len(want), got)
