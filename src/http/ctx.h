@@ -46,6 +46,7 @@ typedef struct pay_ctx {
     int64_t start_real_us;
     char client[48]; /* the peer's address */
     unsigned retry_after; /* seconds, for a 429's Retry-After */
+    bool late;            /* began after shutdown started: refused, 503 */
     char method[12];
     char path[PAY_PATH_MAX];
 
@@ -119,7 +120,8 @@ pay_store_rc pay_ctx_commit(pay_tx *tx, pay_ctx *ctx, const char *idem_text);
 
 /* Runs fn in the store's next group commit without holding this thread:
  * the connection is suspended and finish(ctx, rc) answers once the write
- * has committed or failed. False (nothing queued) when the store is closing. */
+ * has committed or failed. False (nothing queued) when the store is closing
+ * or shutdown is past its grace period: the caller then writes on its thread. */
 bool pay_ctx_write_async(pay_ctx *ctx, pay_tx_fn fn, void *arg,
                          void (*finish)(pay_ctx *ctx, pay_store_rc rc));
 

@@ -68,7 +68,7 @@ static void queue(pay_ctx *ctx, unsigned status, char *body, size_t len, const c
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close"); /* shutting down */
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED && ctx->allow[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, ctx->allow);
-    if (status == MHD_HTTP_TOO_MANY_REQUESTS && ctx->retry_after) {
+    if ((status == MHD_HTTP_TOO_MANY_REQUESTS || ctx->late) && ctx->retry_after) {
         char secs[16];
         snprintf(secs, sizeof secs, "%u", ctx->retry_after);
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, secs);

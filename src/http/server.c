@@ -30,6 +30,7 @@ struct pay_server {
     uint8_t admin_token_hash[32]; /* the token itself is not kept */
     int in_flight;                /* requests begun and not completed (atomic) */
     int suspended;                /* connections waiting for their write (atomic) */
+    bool no_suspend;              /* late in shutdown: writes run on the thread */
     bool stopping;                /* answers say Connection: close */
 };
 
@@ -64,7 +65,13 @@ static void *ctx_new(void *cls, const char *uri, struct MHD_Connection *conn)
     pay_server *srv = cls;
     pay_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
-    __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
+    /* Counted, then checked, both sequentially consistent, as the stopping
+     * side sets the flag, then reads the count: either shutdown waits for
+     * this request, or this request sees the flag and starts no work (a
+     * write begun after the wait would leave a suspended connection, and
+     * libmicrohttpd aborts when it stops with one). */
+    __atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_SEQ_CST);
+    ctx->late = __atomic_load_n(&srv->stopping, __ATOMIC_SEQ_CST);
     ctx->srv = srv;
     ctx->core = srv->core;
     ctx->conn = conn;
@@ -189,6 +196,10 @@ static bool on_headers(pay_ctx *ctx)
     const char *lang = pay_ctx_header(ctx, "Accept-Language");
     ctx->lang = lang && strncasecmp(lang, "en", 2) == 0 ? PAY_LANG_EN : PAY_LANG_KO;
     char detail[160];
+    if (ctx->late) {
+        ctx->retry_after = 1;
+        return refuse(ctx, PAY_E_SERVER_SHUTTING_DOWN, "a new request after shutdown began");
+    }
     /* Before anything costs work: a client address sending too fast. */
     if (!pay_ratelimit_take(ctx->core->limiter, ctx->client, strlen(ctx->client),
                             ctx->core->settings.rate_per_ip, ctx->start_real_us, &ctx->retry_after)) {
@@ -321,8 +332,15 @@ bool pay_ctx_write_async(pay_ctx *ctx, pay_tx_fn fn, void *arg,
     *job = (async_job){ctx, fn, arg};
     ctx->async_finish = finish;
     ctx->async_done = false;
+    /* Counted, then checked (the stopping side sets no_suspend, then waits
+     * for the count): late in shutdown the caller writes synchronously. */
+    __atomic_add_fetch(&ctx->srv->suspended, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&ctx->srv->no_suspend, __ATOMIC_SEQ_CST)) {
+        __atomic_sub_fetch(&ctx->srv->suspended, 1, __ATOMIC_SEQ_CST);
+        free(job);
+        return false;
+    }
     /* Suspend first: the writer may finish (and resume) before this returns. */
-    __atomic_add_fetch(&ctx->srv->suspended, 1, __ATOMIC_ACQ_REL);
     MHD_suspend_connection(ctx->conn);
     ctx->suspended = true;
     if (ctx->core->store->ops->write_async(ctx->core->store, async_fn, job, async_done, job) !=
@@ -502,7 +520,7 @@ static int wait_for_zero(int *counter, unsigned seconds)
 {
     int64_t deadline = pay_mono_now_us() + (int64_t)seconds * 1000000;
     int left;
-    while ((left = __atomic_load_n(counter, __ATOMIC_ACQUIRE)) > 0 && pay_mono_now_us() < deadline) {
+    while ((left = __atomic_load_n(counter, __ATOMIC_SEQ_CST)) > 0 && pay_mono_now_us() < deadline) {
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -514,7 +532,7 @@ void pay_server_stop(pay_server *srv)
     if (!srv) return;
     /* Graceful: stop accepting, let the requests already begun finish (their
      * commits included), then close what is left. */
-    __atomic_store_n(&srv->stopping, true, __ATOMIC_RELEASE);
+    __atomic_store_n(&srv->stopping, true, __ATOMIC_SEQ_CST);
     MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
     if (listener != MHD_INVALID_SOCKET) close(listener);
     int left = wait_for_zero(&srv->in_flight, srv->cfg.shutdown_grace_s);
@@ -524,7 +542,9 @@ void pay_server_stop(pay_server *srv)
     /* A connection waiting for its write must be resumed before the daemon
      * stops (libmicrohttpd aborts otherwise), and its write commits whatever
      * the grace period: wait for the writer, which always ends a write,
-     * committed or failed. */
+     * committed or failed. A request still running past the grace period
+     * writes on its own thread instead of suspending. */
+    __atomic_store_n(&srv->no_suspend, true, __ATOMIC_SEQ_CST);
     if (wait_for_zero(&srv->suspended, 60) > 0) {
         pay_log_error("shutdown: a write never ended; leaving the listener as it is");
         return;

@@ -122,6 +122,53 @@ class Shutdown(ServerTestCase):
         finally:
             srv.cleanup()
 
+    def test_new_request_on_a_kept_connection_after_sigterm(self):
+        """A request that begins after SIGTERM, on a connection accepted
+        before it, is refused with 503 SERVER_SHUTTING_DOWN (Connection:
+        close, Retry-After) and starts no work: a write begun then would leave
+        a suspended connection behind the shutdown's wait."""
+        srv = self.server
+        m = self.merchant()
+        keys = m["test"]
+        srv.set_clock(m["mid"], PINNED_NOW)
+        auth = base64.b64encode((keys["secretKey"] + ":").encode()).decode()
+        kept = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        kept.sendall(("GET /v2/balances HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n\r\n"
+                      % auth).encode())
+        first = b""
+        while b"\r\n\r\n" not in first or not first.rstrip().endswith(b"}"):
+            first += kept.recv(65536)
+        self.assertTrue(first.startswith(b"HTTP/1.1 200"), first[:200])
+        s, lock, item = self._waiting_payout(srv, keys, "before-term", "idem-before-term")
+        srv.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        token = seal(keys["securityKey"], [dict(item[0], refPayoutId="after-term")])
+        kept.sendall(("POST /v2/payouts HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n"
+                      "TossPayments-api-security-mode: ENCRYPTION\r\nContent-Type: text/plain\r\n"
+                      "Content-Length: %d\r\n\r\n%s" % (auth, len(token), token)).encode())
+        late = b""
+        while True:
+            chunk = kept.recv(65536)
+            if not chunk:
+                break
+            late += chunk
+        kept.close()
+        head, _, body = late.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 503"), late[:300])
+        self.assertIn(b"\r\nConnection: close", head)
+        self.assertIn(b"\r\nRetry-After: 1", head)
+        self.assertIn(b'"SERVER_SHUTTING_DOWN"', body)
+        self.assertIsNone(srv.proc.poll(), "payoutd left before the request under way finished")
+        lock.execute("COMMIT")
+        lock.close()
+        srv.proc.wait(timeout=20)
+        self.assertEqual(srv.proc.returncode, 0, srv.read_log()[-3000:])
+        s.close()
+        refs = self._refs(srv)
+        self.assertEqual(refs.count("before-term"), 1)
+        self.assertNotIn("after-term", refs)
+        srv.start()
+
     @staticmethod
     def _refs(srv):
         con = db_connect(srv.db)
