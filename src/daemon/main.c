@@ -96,8 +96,11 @@ static pay_store *open_protected(pay_core *core, const char *db, unsigned reader
     return core->store;
 }
 
-static void print_demo(const pay_merchant *m, const pay_issued_keys *k, const char *host,
-                       uint16_t port, const char *scheme)
+/* argv[0], for commands the banner suggests (build/payoutd is not on PATH). */
+static const char *program = "payoutd";
+
+static void print_demo(const pay_merchant *m, const pay_issued_keys *k, const char *db,
+                       const char *host, uint16_t port, const char *scheme)
 {
     printf("\n"
            "payoutd created the demo merchant \"%s\" with the payout contract and\n"
@@ -119,12 +122,13 @@ static void print_demo(const pay_merchant *m, const pay_issued_keys *k, const ch
            "  PAYOUT_SECRET_KEY=%s PAYOUT_SECURITY_KEY=%s \\\n"
            "    /usr/bin/python3 scripts/example-payout.py %s://%s:%u\n"
            "\n"
-           "Lost these keys? Create another merchant: payoutd merchant create --db FILE\n"
+           "Lost these keys? Create another merchant:\n"
+           "  %s merchant create --db %s\n"
            "\n",
            m->mid, k->secret[PAY_ENV_TEST], k->client[PAY_ENV_TEST], k->security[PAY_ENV_TEST],
            k->secret[PAY_ENV_LIVE], k->client[PAY_ENV_LIVE], k->security[PAY_ENV_LIVE],
            k->secret[PAY_ENV_TEST], scheme, host, (unsigned)port, k->secret[PAY_ENV_TEST],
-           k->security[PAY_ENV_TEST], scheme, host, (unsigned)port);
+           k->security[PAY_ENV_TEST], scheme, host, (unsigned)port, program, db);
     fflush(stdout);
 }
 
@@ -149,7 +153,7 @@ static bool make_demo(pay_core *core, const serve_options *o, uint16_t port)
         fprintf(stderr, "payoutd: cannot create the demo merchant: %s\n", pay_api_err_code(f.code));
         return false;
     }
-    print_demo(&demo, &keys, o->api.host, port, o->tls_cert ? "https" : "http");
+    print_demo(&demo, &keys, o->db, o->api.host, port, o->tls_cert ? "https" : "http");
     pay_issued_keys_wipe(&keys);
     return true;
 }
@@ -259,6 +263,16 @@ static pay_server *listen_on(daemon_state *d, const serve_options *o, const list
     return srv;
 }
 
+static void *wait_second_signal(void *arg)
+{
+    int sig = 0;
+    if (sigwait(arg, &sig) == 0) {
+        pay_log_warn("payoutd: signal %d again, stopping now", sig);
+        pay_server_hurry();
+    }
+    return NULL;
+}
+
 static int serve(int argc, char **argv)
 {
     serve_options o;
@@ -324,6 +338,11 @@ static int serve(int argc, char **argv)
     int sig = 0;
     sigwait(&sigs, &sig);
     pay_log_info("payoutd: signal %d, shutting down", sig);
+    /* A second signal stops waiting for requests under way. */
+    pthread_t second;
+    static sigset_t again;
+    again = sigs;
+    if (pthread_create(&second, NULL, wait_second_signal, &again) == 0) pthread_detach(second);
     rc = 0;
 out:
     teardown(&d);
@@ -402,6 +421,7 @@ static int merchant_create(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 1 && argv[0] && argv[0][0]) program = argv[0];
     if (argc >= 2 && strcmp(argv[1], "merchant") == 0) {
         if (argc >= 3 && strcmp(argv[2], "create") == 0) return merchant_create(argc - 2, argv + 2);
         fprintf(stderr, "payoutd merchant: unknown command; try: payoutd merchant create --db FILE\n");

@@ -47,6 +47,7 @@ typedef struct pay_ctx {
     char client[48]; /* the peer's address */
     unsigned retry_after; /* seconds, for a 429's Retry-After */
     bool late;            /* began after shutdown started: refused, 503 */
+    bool working;         /* read whole and being answered (server's count) */
     char method[12];
     char path[PAY_PATH_MAX];
 

@@ -31,6 +31,7 @@ struct pay_server {
     int in_flight;                /* requests begun and not completed (atomic) */
     int suspended;                /* connections waiting for their write (atomic) */
     bool no_suspend;              /* late in shutdown: writes run on the thread */
+    int working;                  /* requests read whole and being answered (atomic) */
     bool stopping;                /* answers say Connection: close */
 };
 
@@ -395,7 +396,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         return pay_buf_append(&ctx->body, upload_data, n) ? MHD_YES : MHD_NO;
     }
-    if (!ctx->responded) on_body(ctx);
+    if (!ctx->responded) {
+        ctx->working = true; /* shutdown waits its whole grace for these */
+        __atomic_add_fetch(&ctx->srv->working, 1, __ATOMIC_SEQ_CST);
+        on_body(ctx);
+    }
     return ctx->responded || ctx->suspended ? MHD_YES : MHD_NO;
 }
 
@@ -404,6 +409,7 @@ static void end_request(pay_ctx *ctx)
 {
     log_request(ctx);
     pay_server *srv = ctx->srv;
+    if (ctx->working) __atomic_sub_fetch(&srv->working, 1, __ATOMIC_ACQ_REL);
     ctx_free(ctx);
     __atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
 }
@@ -515,6 +521,50 @@ bool pay_server_stopping(const pay_server *srv)
     return __atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE);
 }
 
+/* Set by a second signal: shutdown stops waiting for requests under way. */
+static bool hurry;
+
+void pay_server_hurry(void)
+{
+    __atomic_store_n(&hurry, true, __ATOMIC_SEQ_CST);
+}
+
+/* A request still arriving when shutdown begins gets this long to finish
+ * sending: nothing of it has started, and a client that stalls mid-upload
+ * must not hold the process for the whole grace period. */
+#define STILL_SENDING_GRACE_US 1000000
+
+/* Waits for the requests under way: those being answered for up to the
+ * grace period, those still arriving for a second; a second signal ends the
+ * wait. Returns how many are left. */
+static int wait_for_requests(pay_server *srv)
+{
+    int64_t start = pay_mono_now_us();
+    int64_t deadline = start + (int64_t)srv->cfg.shutdown_grace_s * 1000000;
+    int left = __atomic_load_n(&srv->in_flight, __ATOMIC_SEQ_CST);
+    if (left > 0)
+        pay_log_info("shutdown: %d request(s) under way; waiting up to %u s (signal again to "
+                     "stop now)", left, srv->cfg.shutdown_grace_s);
+    while ((left = __atomic_load_n(&srv->in_flight, __ATOMIC_SEQ_CST)) > 0 &&
+           !__atomic_load_n(&hurry, __ATOMIC_SEQ_CST)) {
+        int64_t now = pay_mono_now_us();
+        if (now >= deadline) {
+            pay_log_warn("shutdown: %d request(s) still running after %u s", left,
+                         srv->cfg.shutdown_grace_s);
+            return left;
+        }
+        if (now - start >= STILL_SENDING_GRACE_US &&
+            __atomic_load_n(&srv->working, __ATOMIC_SEQ_CST) == 0) {
+            pay_log_warn("shutdown: closing %d connection(s) still sending their request", left);
+            return left;
+        }
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (left > 0) pay_log_warn("shutdown: second signal; %d request(s) cut off", left);
+    return left;
+}
+
 /* Polls an atomic counter until it is zero or seconds pass; its last value. */
 static int wait_for_zero(int *counter, unsigned seconds)
 {
@@ -535,10 +585,7 @@ void pay_server_stop(pay_server *srv)
     __atomic_store_n(&srv->stopping, true, __ATOMIC_SEQ_CST);
     MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
     if (listener != MHD_INVALID_SOCKET) close(listener);
-    int left = wait_for_zero(&srv->in_flight, srv->cfg.shutdown_grace_s);
-    if (left > 0)
-        pay_log_warn("shutdown: %d request(s) still running after %u s", left,
-                     srv->cfg.shutdown_grace_s);
+    wait_for_requests(srv);
     /* A connection waiting for its write must be resumed before the daemon
      * stops (libmicrohttpd aborts otherwise), and its write commits whatever
      * the grace period: wait for the writer, which always ends a write,

@@ -41,9 +41,13 @@ typedef struct pay_server pay_server;
 pay_server *pay_server_start(pay_core *core, const pay_server_config *cfg, char *errbuf,
                              size_t errlen);
 uint16_t pay_server_port(const pay_server *srv);
-/* Graceful: stops accepting, waits (up to 20 s) for requests under way,
- * then closes. NULL is a no-op. */
+/* Graceful: stops accepting, waits for requests under way (up to the
+ * config's shutdown_grace_s; a second for a request still arriving), then
+ * closes. NULL is a no-op. */
 void pay_server_stop(pay_server *srv);
+/* Every pay_server_stop from now on stops waiting for requests under way
+ * (a second SIGTERM/SIGINT); queued writes still end first. */
+void pay_server_hurry(void);
 bool pay_server_stopping(const pay_server *srv);
 
 #endif

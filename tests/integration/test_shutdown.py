@@ -169,6 +169,57 @@ class Shutdown(ServerTestCase):
         self.assertNotIn("after-term", refs)
         srv.start()
 
+    def test_stalled_upload_does_not_hold_shutdown(self):
+        """A request whose body stops arriving has nothing under way: SIGTERM
+        closes it after a second, not after the grace period."""
+        srv = Server(extra_args=["--shutdown-grace", "30"]).start()
+        try:
+            m = srv.create_merchant()
+            auth = base64.b64encode((m["test"]["secretKey"] + ":").encode()).decode()
+            s = socket.create_connection(("127.0.0.1", srv.port))
+            s.sendall(("POST /v2/payouts HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n"
+                       "TossPayments-api-security-mode: ENCRYPTION\r\nContent-Type: text/plain\r\n"
+                       "Content-Length: 100\r\n\r\nabc" % auth).encode())
+            time.sleep(0.3)
+            t = time.time()
+            srv.proc.send_signal(signal.SIGTERM)
+            srv.proc.wait(timeout=15)
+            took = time.time() - t
+            s.close()
+            self.assertEqual(srv.proc.returncode, 0, srv.read_log()[-3000:])
+            self.assertLess(took, 5, "shutdown waited %.1f s for a stalled upload" % took)
+            self.assertIn("still sending their request", srv.read_log())
+        finally:
+            srv.cleanup()
+
+    def test_second_signal_stops_waiting(self):
+        """A second SIGTERM ends the wait for requests under way at once; a
+        queued write still ends (commits) before the exit."""
+        srv = Server(extra_args=["--shutdown-grace", "30"]).start()
+        try:
+            m = srv.create_merchant()
+            keys = m["test"]
+            srv.set_clock(m["mid"], PINNED_NOW)
+            s, lock, item = self._waiting_payout(srv, keys, "two-signals", "idem-two-signals")
+            t = time.time()
+            srv.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            srv.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            self.assertIsNone(srv.proc.poll(), "payoutd left with a write queued")
+            lock.execute("COMMIT")
+            lock.close()
+            srv.proc.wait(timeout=15)
+            self.assertLess(time.time() - t, 10)
+            self.assertEqual(srv.proc.returncode, 0, srv.read_log()[-3000:])
+            s.close()
+            log = srv.read_log()
+            self.assertIn("again, stopping now", log)
+            self.assertIn("second signal; 1 request(s) cut off", log)
+            self.assertEqual(self._refs(srv).count("two-signals"), 1)
+        finally:
+            srv.cleanup()
+
     @staticmethod
     def _refs(srv):
         con = db_connect(srv.db)
