@@ -439,8 +439,10 @@ static int merchants_cmd(int argc, char **argv)
             long long won = 0;
             if (strcmp(balance, "0") != 0 && !payctl_parse_count(balance, ADMIN_AMOUNT_MAX, &won)) {
                 json_decref(body);
-                return payctl_usage(cmd, "--test-balance is whole won, digits only (got \"%s\")",
-                                    balance);
+                return payctl_usage(cmd,
+                                    "--test-balance is whole won up to %lld, digits only "
+                                    "(got \"%s\")",
+                                    ADMIN_AMOUNT_MAX, balance);
             }
             json_object_set_new(body, "testBalance", json_integer(won));
         }
@@ -487,7 +489,8 @@ static int credit_cmd(int argc, char **argv)
     long long won;
     if (!amount) return payctl_usage(cmd, "--amount WON is required");
     if (!payctl_parse_count(amount, ADMIN_AMOUNT_MAX, &won))
-        return payctl_usage(cmd, "--amount is whole won, digits only (got \"%s\")", amount);
+        return payctl_usage(cmd, "--amount is whole won from 1 to %lld, digits only (got \"%s\")",
+                            ADMIN_AMOUNT_MAX, amount);
     if (date && !payctl_date_shape(date))
         return payctl_usage(cmd, "--settlement-date takes yyyy-MM-dd (got \"%s\")", date);
     if ((rc = merchant(cmd, &mid)) != -1) return rc;

@@ -120,8 +120,9 @@ static const char doctor_help[] =
     "  payoutctl jwe doctor --key \"$PAYOUT_SECURITY_KEY\" \"$(cat token.txt)\"\n"
     "  payoutctl jwe doctor --now 2025-06-26T18:42:46+09:00 TOKEN1 TOKEN2\n"
     "  payoutctl jwe doctor --request captured.http\n"
-    "Exit: 0 every token opens as given and nothing in the request disagrees with\n"
-    "it (warnings may still be printed); 4 otherwise; 2 usage.\n";
+    "Exit: 0 every token opens as given, no two share an IV or a nonce, and\n"
+    "nothing in the request disagrees with it (warnings may still be printed);\n"
+    "4 otherwise; 2 usage.\n";
 
 /* ---- input ---------------------------------------------------------------------- */
 
@@ -380,9 +381,14 @@ static void print_report(const pay_jwe_report *r, int64_t now, const char *inden
     static const char *const names[PAY_JWE_SEGMENT_COUNT] = {
         "protected header", "encrypted key", "IV", "ciphertext", "authentication tag",
     };
+    if (r->too_long) {
+        /* rule 12: nothing past the length was read, segments included */
+        printf("%stoken: %zu characters, over the %u-character cap: not read\n", indent,
+               r->input_len, (unsigned)PAY_JWE_TOKEN_MAX);
+        return;
+    }
     printf("%stoken: %zu characters, %zu segment%s\n", indent, r->input_len, r->segment_count,
            r->segment_count == 1 ? "" : "s");
-    if (r->too_long) return;
     printf("%swhitespace: %s\n", indent, r->whitespace[0] ? r->whitespace : "none");
     if (r->header_decoded) {
         printf("%sheader (%zu bytes): ", indent, r->header_json_len);
@@ -573,6 +579,8 @@ static int cmd_doctor(int argc, char **argv)
         printf("%s\n\n", summary->headline);
         printf("%zu tokens, %zu open with this key\n", summary->ntokens, summary->nopened);
         print_findings("  ", summary->findings, summary->nfindings, true);
+        /* Each opens, but a reused IV or nonce is an error a gate must see. */
+        if (summary->iv_reused || summary->nonce_reused) all_open = false;
         for (size_t i = 0; i < npos; i++) {
             const pay_doctor_report *r = &reports[i];
             printf("\ntoken #%zu: %s\n  %s\n", i + 1, pay_doctor_verdict_name(r->verdict),

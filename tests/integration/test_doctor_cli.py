@@ -322,7 +322,7 @@ class JweCli(unittest.TestCase):
     # ---- C18, C19 -------------------------------------------------------------
 
     def test_c18_c19_reuse(self):
-        p, out = self.doctor(V["V11_reuse_a"], V["V11_reuse_b"], code=0)
+        p, out = self.doctor(V["V11_reuse_a"], V["V11_reuse_b"], code=4)
         self.assertIn("IV reused — confidentiality and integrity of both messages are lost; "
                       "rotate the security key", self.first_line(out))
         self.assertIn("nonce 5f0c2a9e-… used in 2 tokens", out)
