@@ -453,7 +453,7 @@ void pay_admin_clock_set(pay_ctx *ctx, const json_t *body)
 void pay_admin_scheduler_run(pay_ctx *ctx, const json_t *body)
 {
     (void)body;
-    pay_scheduler_run_all(ctx->core);
+    pay_scheduler_run_all_now(ctx->core);
     pay_worker_kick(ctx->core->webhook_worker);
     pay_respond_json(ctx, 200, json_pack("{s:b}", "ok", 1));
 }

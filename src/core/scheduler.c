@@ -14,6 +14,7 @@
 #define MERCHANT_PAGE 256     /* merchants read per store call */
 #define MAX_ROUNDS 64         /* bound on catch-up rounds per scope and run */
 #define IDEMPOTENCY_KEEP_US (INT64_C(15) * 86400 * 1000000) /* spec §7: 15 days */
+#define PRUNE_EVERY_US (INT64_C(60) * 1000000) /* expired keys and nonces, by real time */
 
 typedef struct due_job {
     pay_scope scope;
@@ -88,8 +89,27 @@ static pay_store_rc settle_fn(pay_tx *tx, void *arg)
                                  PAY_ACCT_AVAILABLE, due[i].amount);
         if (rc == PAY_STORE_OK) job->moved++;
     }
-    if (rc == PAY_STORE_OK)
-        rc = tx->ops->idem_prune(tx, job->scope, job->now_us - IDEMPOTENCY_KEEP_US);
+    return rc;
+}
+
+/* Whether a scope has anything due, read on a reader connection: most
+ * ticks find nothing, and then queue nothing for the one writer (a write
+ * job per merchant every tick would grow with the number of merchants). */
+static pay_store_rc peek_fn(pay_tx *tx, void *arg)
+{
+    due_job *job = arg;
+    pay_payout p;
+    memset(&p, 0, sizeof p);
+    size_t n = 0;
+    pay_store_rc rc = tx->ops->payout_due(tx, job->scope, job->now_us, &p, 1, &n);
+    if (n) pay_payout_clear(&p);
+    if (rc != PAY_STORE_OK || n) {
+        job->moved = (int)n;
+        return rc;
+    }
+    pay_credit c;
+    rc = tx->ops->credit_due(tx, job->scope, pay_kst_date(job->now_us), &c, 1, &n);
+    job->moved = (int)n;
     return rc;
 }
 
@@ -97,6 +117,9 @@ bool pay_scheduler_run_scope(pay_core *core, pay_scope scope, int64_t now_us, in
 {
     due_job job = {scope, now_us, 0};
     int total = 0;
+    if (moved) *moved = 0;
+    /* A failed read falls through to the writes, which report the error. */
+    if (pay_store_read(core->store, peek_fn, &job) == PAY_STORE_OK && job.moved == 0) return true;
     for (int round = 0; round < MAX_ROUNDS; round++) {
         pay_store_rc rc = pay_store_write(core->store, due_fn, &job);
         if (rc != PAY_STORE_OK) {
@@ -163,15 +186,59 @@ static pay_store_rc prune_nonces_fn(pay_tx *tx, void *arg)
     return tx->ops->nonce_prune(tx, *(int64_t *)arg);
 }
 
-void pay_scheduler_run_all(pay_core *core)
+typedef struct prune_job {
+    pay_scope scope;
+    int64_t before_us;
+} prune_job;
+
+static pay_store_rc prune_idem_fn(pay_tx *tx, void *arg)
+{
+    prune_job *job = arg;
+    return tx->ops->idem_prune(tx, job->scope, job->before_us);
+}
+
+/* Idempotency records older than 15 days by the scope's clock. Lookups
+ * check the age themselves; this only frees the space. */
+static bool prune_one(pay_core *core, const pay_merchant *m, pay_env env, void *arg)
+{
+    (void)arg;
+    prune_job job = {{m->id, env}, pay_clock_now(core->clock, m, env) - IDEMPOTENCY_KEEP_US};
+    pay_store_rc rc = pay_store_write(core->store, prune_idem_fn, &job);
+    if (rc != PAY_STORE_OK)
+        pay_log_warn("scheduler: idempotency pruning of merchant %lld: %s", (long long)m->id,
+                     pay_store_rc_name(rc));
+    return true;
+}
+
+/* Pruning is cleanup, not correctness: once a minute is enough. */
+static int64_t last_prune_us = INT64_MIN;
+
+static void run_all(pay_core *core, bool prune_now)
 {
     pay_for_each_scope(core, run_one, NULL);
+    int64_t now = pay_mono_now_us();
+    int64_t last = __atomic_load_n(&last_prune_us, __ATOMIC_ACQUIRE);
+    if (!prune_now && ((last != INT64_MIN && now - last < PRUNE_EVERY_US) ||
+                       !__atomic_compare_exchange_n(&last_prune_us, &last, now, false,
+                                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)))
+        return;
+    pay_for_each_scope(core, prune_one, NULL);
     /* Nonces matter for twice the iat window (spec §10 #3), by real time. */
     int64_t window = core->settings.iat_window_us ? core->settings.iat_window_us
                                                   : PAY_IAT_WINDOW_DEFAULT_US;
     int64_t before = pay_clock_real(core->clock) - 2 * window;
     pay_store_rc rc = pay_store_write(core->store, prune_nonces_fn, &before);
     if (rc != PAY_STORE_OK) pay_log_warn("scheduler: nonce pruning: %s", pay_store_rc_name(rc));
+}
+
+void pay_scheduler_run_all(pay_core *core)
+{
+    run_all(core, false);
+}
+
+void pay_scheduler_run_all_now(pay_core *core)
+{
+    run_all(core, true);
 }
 
 /* ---- background thread ---------------------------------------------------- */

@@ -14,11 +14,16 @@
 
 #include "core/core.h"
 
-/* Applies everything due in one scope at now_us (business time). */
+/* Applies everything due in one scope at now_us (business time). Looks on a
+ * reader first and queues writes only when something is due. */
 bool pay_scheduler_run_scope(pay_core *core, pay_scope scope, int64_t now_us, int *moved);
 
-/* Every merchant, both environments, each at its own clock. */
+/* Every merchant, both environments, each at its own clock; at most once a
+ * minute also prunes idempotency records past 15 days and nonces past the
+ * replay window (the worker's tick). */
 void pay_scheduler_run_all(pay_core *core);
+/* The same, pruning now (POST /admin/v1/scheduler/run). */
+void pay_scheduler_run_all_now(pay_core *core);
 
 /* Calls fn for every merchant and environment; stops when fn returns false. */
 bool pay_for_each_scope(pay_core *core, bool (*fn)(pay_core *, const pay_merchant *, pay_env, void *),

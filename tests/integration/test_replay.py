@@ -10,6 +10,7 @@ once, across restarts too; a byte-identical retry that carries an
 Idempotency-Key replays the first answer instead."""
 import json
 import re
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -149,6 +150,38 @@ class NarrowWindow(ReplayBase):
         self.assertEntity(self.seller(header={"iat": kst_iat(20)}), "seller")
         self.assertIat(self.seller(header={"iat": kst_iat(-60)}), "within 30 s", "behind")
         self.assertIat(self.seller(header={"iat": kst_iat(60)}), "within 30 s", "ahead of")
+
+
+class Pruning(ReplayBase):
+    """Nonces are kept for twice the iat window (real time), idempotency
+    records for 15 days (the merchant's clock); then the scheduler removes
+    them (once a minute, or at once through POST /admin/v1/scheduler/run)."""
+    server_args = ["--iat-window", "1"]
+
+    def rows(self, table):
+        con = db_connect(self.server.db)
+        try:
+            mid = con.execute("SELECT id FROM merchants WHERE mid = ?", (self.mid,)).fetchone()[0]
+            return con.execute("SELECT count(*) FROM %s WHERE merchant_id = ?" % table, (mid,)).fetchone()[0]
+        finally:
+            con.close()
+
+    def test_expired_nonces_and_idempotency_records_are_pruned(self):
+        key = str(uuid.uuid4())
+        r = self.server.call("POST", "/v2/sellers", self.keys, corporate(), headers={"Idempotency-Key": key})
+        self.assertEntity(r, "seller")
+        self.assertEqual((self.rows("nonces"), self.rows("idempotency")), (1, 1))
+        self.server.admin_ok("POST", "/scheduler/run")
+        self.assertEqual((self.rows("nonces"), self.rows("idempotency")), (1, 1), "pruned too early")
+        time.sleep(2.5)  # twice the 1-second window, and a little
+        self.server.admin_ok("POST", "/scheduler/run")
+        self.assertEqual((self.rows("nonces"), self.rows("idempotency")), (0, 1))
+        self.server.advance_clock(self.mid, 14 * 86400)
+        self.server.admin_ok("POST", "/scheduler/run")
+        self.assertEqual(self.rows("idempotency"), 1, "pruned before 15 days")
+        self.server.advance_clock(self.mid, 2 * 86400)
+        self.server.admin_ok("POST", "/scheduler/run")
+        self.assertEqual(self.rows("idempotency"), 0)
 
 
 class Nonces(ReplayBase):
