@@ -221,7 +221,10 @@ typedef struct daemon_state {
 
 static void teardown(daemon_state *d)
 {
-    /* Stop taking requests first, then the workers, then the store. */
+    /* Stop taking requests first, on both listeners at once (one grace
+     * period for both), then the workers, then the store. */
+    pay_server_quiesce(d->api);
+    pay_server_quiesce(d->admin);
     pay_server_stop(d->api);
     pay_server_stop(d->admin);
     pay_worker_stop(d->core.scheduler_worker);

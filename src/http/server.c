@@ -33,6 +33,7 @@ struct pay_server {
     bool no_suspend;              /* late in shutdown: writes run on the thread */
     int working;                  /* requests read whole and being answered (atomic) */
     bool stopping;                /* answers say Connection: close */
+    int64_t stop_began_us;        /* monotonic; when the listener closed */
 };
 
 void pay_server_config_defaults(pay_server_config *cfg)
@@ -539,7 +540,7 @@ void pay_server_hurry(void)
  * wait. Returns how many are left. */
 static int wait_for_requests(pay_server *srv)
 {
-    int64_t start = pay_mono_now_us();
+    int64_t start = srv->stop_began_us;
     int64_t deadline = start + (int64_t)srv->cfg.shutdown_grace_s * 1000000;
     int left = __atomic_load_n(&srv->in_flight, __ATOMIC_SEQ_CST);
     if (left > 0)
@@ -577,14 +578,21 @@ static int wait_for_zero(int *counter, unsigned seconds)
     return left;
 }
 
+void pay_server_quiesce(pay_server *srv)
+{
+    if (!srv || __atomic_load_n(&srv->stopping, __ATOMIC_SEQ_CST)) return;
+    srv->stop_began_us = pay_mono_now_us(); /* the grace runs from here */
+    __atomic_store_n(&srv->stopping, true, __ATOMIC_SEQ_CST);
+    MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
+    if (listener != MHD_INVALID_SOCKET) close(listener);
+}
+
 void pay_server_stop(pay_server *srv)
 {
     if (!srv) return;
     /* Graceful: stop accepting, let the requests already begun finish (their
      * commits included), then close what is left. */
-    __atomic_store_n(&srv->stopping, true, __ATOMIC_SEQ_CST);
-    MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
-    if (listener != MHD_INVALID_SOCKET) close(listener);
+    pay_server_quiesce(srv);
     wait_for_requests(srv);
     /* A connection waiting for its write must be resumed before the daemon
      * stops (libmicrohttpd aborts otherwise), and its write commits whatever

@@ -45,6 +45,10 @@ uint16_t pay_server_port(const pay_server *srv);
  * config's shutdown_grace_s; a second for a request still arriving), then
  * closes. NULL is a no-op. */
 void pay_server_stop(pay_server *srv);
+/* The first step of pay_server_stop alone: stops accepting connections,
+ * refuses new requests on kept ones (503), and starts the grace period.
+ * Quiescing every listener first gives them one shared deadline. */
+void pay_server_quiesce(pay_server *srv);
 /* Every pay_server_stop from now on stops waiting for requests under way
  * (a second SIGTERM/SIGINT); queued writes still end first. */
 void pay_server_hurry(void);

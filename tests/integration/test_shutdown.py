@@ -220,6 +220,44 @@ class Shutdown(ServerTestCase):
         finally:
             srv.cleanup()
 
+    def test_admin_listener_stops_with_the_api(self):
+        """With --admin-listen, SIGTERM closes both listeners at once and they
+        share one grace period: the admin port takes no new connection while
+        the API waits for a request under way."""
+        srv = Server(extra_args=["--shutdown-grace", "30", "--admin-listen", "127.0.0.1:0"]).start()
+        try:
+            self.assertIsNotNone(srv.admin_port)
+            m = srv.create_merchant()
+            keys = m["test"]
+            srv.set_clock(m["mid"], PINNED_NOW)
+            kept = socket.create_connection(("127.0.0.1", srv.admin_port), timeout=10)
+            s, lock, item = self._waiting_payout(srv, keys, "admin-too", "idem-admin-too")
+            srv.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            self.assertIsNone(srv.proc.poll(), "payoutd left with a write queued")
+            with self.assertRaises(ConnectionRefusedError):
+                socket.create_connection(("127.0.0.1", srv.admin_port), timeout=5).close()
+            # a request on an admin connection accepted before the signal
+            kept.sendall(("GET /admin/v1/merchants/%s HTTP/1.1\r\nHost: x\r\n"
+                          "Authorization: Bearer %s\r\n\r\n" % (m["mid"], srv.admin_token)).encode())
+            late = b""
+            while True:
+                chunk = kept.recv(65536)
+                if not chunk:
+                    break
+                late += chunk
+            kept.close()
+            self.assertTrue(late.startswith(b"HTTP/1.1 503"), late[:300])
+            self.assertIn(b'"SERVER_SHUTTING_DOWN"', late)
+            lock.execute("COMMIT")
+            lock.close()
+            srv.proc.wait(timeout=15)
+            self.assertEqual(srv.proc.returncode, 0, srv.read_log()[-3000:])
+            s.close()
+            self.assertEqual(self._refs(srv).count("admin-too"), 1)
+        finally:
+            srv.cleanup()
+
     @staticmethod
     def _refs(srv):
         con = db_connect(srv.db)
