@@ -421,9 +421,13 @@ void pay_admin_clock_set(pay_ctx *ctx, const json_t *body)
         return;
     }
     m.test_clock_offset_us = offset;
+    /* No background tick between the move and the run below: `transitions`
+     * counts every step the move made due. */
+    pay_scheduler_lock();
     pay_store_rc rc = pay_store_write(ctx->core->store, update_fn, &m);
     pay_authcache_clear(ctx->core->authcache); /* the actor's clock comes from the merchant */
     if (rc != PAY_STORE_OK) {
+        pay_scheduler_unlock();
         store_failure(ctx, rc);
         return;
     }
@@ -432,7 +436,9 @@ void pay_admin_clock_set(pay_ctx *ctx, const json_t *body)
     pay_scope scope = {m.id, PAY_ENV_TEST};
     int moved = 0;
     int64_t now = pay_clock_now(ctx->core->clock, &m, PAY_ENV_TEST);
-    if (!pay_scheduler_run_scope(ctx->core, scope, now, &moved)) {
+    bool applied = pay_scheduler_run_scope(ctx->core, scope, now, &moved);
+    pay_scheduler_unlock();
+    if (!applied) {
         /* The clock did move; what it made due is applied once the store
          * takes writes again (the scheduler retries every tick). */
         pay_fault f;

@@ -173,11 +173,27 @@ bool pay_for_each_scope(pay_core *core, bool (*fn)(pay_core *, const pay_merchan
     return ok;
 }
 
+/* One scheduler run at a time per process: a clock move and the steps it
+ * reports are not interleaved with a background tick's. */
+static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void pay_scheduler_lock(void)
+{
+    pthread_mutex_lock(&run_lock);
+}
+
+void pay_scheduler_unlock(void)
+{
+    pthread_mutex_unlock(&run_lock);
+}
+
 static bool run_one(pay_core *core, const pay_merchant *m, pay_env env, void *arg)
 {
     (void)arg;
     pay_scope scope = {m->id, env};
+    pay_scheduler_lock();
     pay_scheduler_run_scope(core, scope, pay_clock_now(core->clock, m, env), NULL);
+    pay_scheduler_unlock();
     return true; /* one scope's failure is logged; the others still run */
 }
 

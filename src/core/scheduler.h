@@ -18,6 +18,12 @@
  * reader first and queues writes only when something is due. */
 bool pay_scheduler_run_scope(pay_core *core, pay_scope scope, int64_t now_us, int *moved);
 
+/* Held around each scope's run by the background tick. A caller that moves
+ * a merchant's clock holds it across the move and its own run, so that the
+ * steps it reports are all of them. Not recursive. */
+void pay_scheduler_lock(void);
+void pay_scheduler_unlock(void);
+
 /* Every merchant, both environments, each at its own clock; at most once a
  * minute also prunes idempotency records past 15 days and nonces past the
  * replay window (the worker's tick). */

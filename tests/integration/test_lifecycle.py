@@ -174,6 +174,17 @@ class Lifecycle(ServerTestCase):
         self.assertEqual(r["transitions"], 8)  # each: start, then bank step
         self.assertEqual([self.payout(i)["status"] for i in ids], ["COMPLETED"] * 4)
 
+    def test_clock_move_counts_every_step_it_made_due(self):
+        """A clock move long enough for background ticks to run meanwhile still
+        reports all its steps: the tick waits until the move's own run ends."""
+        sid = self.seller(corp("sch-many"))["id"]
+        for batch in range(30):
+            self.assertEntity(self.pay([item("m%d-%d" % (batch, i), sid, 100) for i in range(100)]),
+                              "payout-list")
+        r = self.set_clock("2026-12-16T09:00:00" + KST_)
+        self.assertEqual(r["transitions"], 6000)  # each: start, then bank step
+        self.assertEqual(self.ledger()["paid_out"], 300000)
+
     def test_express_fails_through_test_bank_account(self):
         sid = self.seller(corp("bank-fail", account="77701777777", bank="295"))["id"]
         start, _ = self.available()
