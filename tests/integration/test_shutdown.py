@@ -146,13 +146,7 @@ class Shutdown(ServerTestCase):
         kept.sendall(("POST /v2/payouts HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n"
                       "TossPayments-api-security-mode: ENCRYPTION\r\nContent-Type: text/plain\r\n"
                       "Content-Length: %d\r\n\r\n%s" % (auth, len(token), token)).encode())
-        late = b""
-        while True:
-            chunk = kept.recv(65536)
-            if not chunk:
-                break
-            late += chunk
-        kept.close()
+        late = self._read_until_closed(kept)
         head, _, body = late.partition(b"\r\n\r\n")
         self.assertTrue(head.startswith(b"HTTP/1.1 503"), late[:300])
         self.assertIn(b"\r\nConnection: close", head)
@@ -240,13 +234,7 @@ class Shutdown(ServerTestCase):
             # a request on an admin connection accepted before the signal
             kept.sendall(("GET /admin/v1/merchants/%s HTTP/1.1\r\nHost: x\r\n"
                           "Authorization: Bearer %s\r\n\r\n" % (m["mid"], srv.admin_token)).encode())
-            late = b""
-            while True:
-                chunk = kept.recv(65536)
-                if not chunk:
-                    break
-                late += chunk
-            kept.close()
+            late = self._read_until_closed(kept)
             self.assertTrue(late.startswith(b"HTTP/1.1 503"), late[:300])
             self.assertIn(b'"SERVER_SHUTTING_DOWN"', late)
             lock.execute("COMMIT")
@@ -257,6 +245,18 @@ class Shutdown(ServerTestCase):
             self.assertEqual(self._refs(srv).count("admin-too"), 1)
         finally:
             srv.cleanup()
+
+    @staticmethod
+    def _read_until_closed(sock):
+        """Everything the server sends until it closes the connection; closes it."""
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        sock.close()
+        return data
 
     @staticmethod
     def _refs(srv):
